@@ -1,0 +1,214 @@
+//! [`Sample`] (one per request), [`ErrorKind`], and [`Outcome`] (one fan-out).
+
+use std::error::Error as StdError;
+use std::io;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::heartbeat::HeartbeatReport;
+
+/// Why a request failed. Shared by every row, so the report can count failures
+/// by kind across rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The TCP connection could not be made (refused, unreachable).
+    Connect,
+    /// The request did not finish within the plan's timeout.
+    Timeout,
+    /// The peer reset or closed the connection before a response.
+    Reset,
+    /// The server answered with a status other than 200.
+    Status,
+    /// The response body ended before its announced length.
+    Truncated,
+    /// The response was not valid HTTP/1.1.
+    Protocol,
+    /// The body arrived whole but is not the body the plan expects.
+    BodyMismatch,
+    /// Anything the row could not classify (the message goes to stderr once).
+    Other,
+}
+
+impl ErrorKind {
+    /// Every kind, in report order.
+    pub const ALL: [ErrorKind; 8] = [
+        ErrorKind::Connect,
+        ErrorKind::Timeout,
+        ErrorKind::Reset,
+        ErrorKind::Status,
+        ErrorKind::Truncated,
+        ErrorKind::Protocol,
+        ErrorKind::BodyMismatch,
+        ErrorKind::Other,
+    ];
+
+    /// The kebab-case name used in JSON and tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Connect => "connect",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Reset => "reset",
+            ErrorKind::Status => "status",
+            ErrorKind::Truncated => "truncated",
+            ErrorKind::Protocol => "protocol",
+            ErrorKind::BodyMismatch => "body-mismatch",
+            ErrorKind::Other => "other",
+        }
+    }
+
+    /// Classifies an I/O error by its kind.
+    pub fn from_io(e: &io::Error) -> ErrorKind {
+        use io::ErrorKind as K;
+        match e.kind() {
+            K::ConnectionRefused
+            | K::AddrNotAvailable
+            | K::HostUnreachable
+            | K::NetworkUnreachable => ErrorKind::Connect,
+            K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::NotConnected => {
+                ErrorKind::Reset
+            }
+            K::TimedOut | K::WouldBlock => ErrorKind::Timeout,
+            K::UnexpectedEof => ErrorKind::Truncated,
+            K::InvalidData => ErrorKind::Protocol,
+            _ => ErrorKind::Other,
+        }
+    }
+
+    /// Classifies any error by walking its `source()` chain for an
+    /// [`io::Error`] (the usual root of a client error); `None` when the chain
+    /// holds none, so the row can apply what its client's error type says.
+    pub fn from_chain(e: &(dyn StdError + 'static)) -> Option<ErrorKind> {
+        let mut cur: Option<&(dyn StdError + 'static)> = Some(e);
+        while let Some(err) = cur {
+            if let Some(io) = err.downcast_ref::<io::Error>() {
+                // An io::Error may itself wrap a typed error; prefer a precise kind.
+                let kind = ErrorKind::from_io(io);
+                if kind != ErrorKind::Other {
+                    return Some(kind);
+                }
+            }
+            cur = err.source();
+        }
+        None
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a row's fetch of one URL produced: the status and the whole body, or
+/// an error kind. The drivers in [`crate::drive`] turn it into a [`Sample`],
+/// verifying the body.
+pub type Fetched = Result<Response, ErrorKind>;
+
+/// A response as a row hands it to core: status and the whole body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// HTTP status code.
+    pub status: u16,
+    /// The whole body (`Bytes::from(vec)` takes a `Vec<u8>` without copying).
+    pub body: bytes::Bytes,
+}
+
+/// One request's record. A failed request is a sample with an error, never a
+/// panic and never dropped: an [`Outcome`] has exactly N samples.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sample {
+    /// Index of the request in the plan.
+    pub id: u64,
+    /// When the request started, from the start of the fan-out.
+    pub start: Duration,
+    /// From start to the last body byte (or to the failure).
+    pub latency: Duration,
+    /// HTTP status, when a response head arrived.
+    pub status: Option<u16>,
+    /// Why it failed; `None` = success (200 and a verified body).
+    pub error: Option<ErrorKind>,
+    /// Body bytes read.
+    pub bytes: u64,
+    /// The body passed [`crate::body::verify`].
+    pub verified: bool,
+}
+
+impl Sample {
+    /// Whether the request succeeded (200 and the verified body).
+    pub fn ok(&self) -> bool {
+        self.error.is_none()
+    }
+}
+
+/// One fan-out's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// One per request, in plan order: `samples[i].id == i`.
+    pub samples: Vec<Sample>,
+    /// From the first request's start to the last one's end.
+    pub wall: Duration,
+    /// The heartbeat ticker's record during the fan-out.
+    pub heartbeat: HeartbeatReport,
+}
+
+impl Outcome {
+    /// Number of successful requests.
+    pub fn ok_count(&self) -> u64 {
+        self.samples.iter().filter(|s| s.ok()).count() as u64
+    }
+
+    /// Failures by kind, in [`ErrorKind::ALL`] order, kinds with zero left out.
+    pub fn errors(&self) -> Vec<(ErrorKind, u64)> {
+        ErrorKind::ALL
+            .iter()
+            .map(|&k| {
+                (
+                    k,
+                    self.samples.iter().filter(|s| s.error == Some(k)).count() as u64,
+                )
+            })
+            .filter(|&(_, n)| n > 0)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Wrapper(io::Error);
+    impl std::fmt::Display for Wrapper {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("wrapped")
+        }
+    }
+    impl StdError for Wrapper {
+        fn source(&self) -> Option<&(dyn StdError + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn classifies_through_the_source_chain() {
+        let e = Wrapper(io::Error::from(io::ErrorKind::ConnectionRefused));
+        assert_eq!(ErrorKind::from_chain(&e), Some(ErrorKind::Connect));
+        let e = Wrapper(io::Error::from(io::ErrorKind::ConnectionReset));
+        assert_eq!(ErrorKind::from_chain(&e), Some(ErrorKind::Reset));
+        let e = Wrapper(io::Error::other("x"));
+        assert_eq!(ErrorKind::from_chain(&e), None);
+    }
+
+    #[test]
+    fn kinds_serialize_as_their_names() {
+        for k in ErrorKind::ALL {
+            assert_eq!(
+                serde_json::to_string(&k).unwrap(),
+                format!("\"{}\"", k.as_str())
+            );
+        }
+    }
+}

@@ -299,33 +299,117 @@ where
         let hb = Arc::new(Heartbeat::new(plan.heartbeat));
         let sleeper = exec.clone();
         let ticker = exec.spawn(Arc::clone(&hb).run(move |d| sleeper.sleep(d)));
-        let bound = Arc::new(async_lock::Semaphore::new(plan.max_in_flight() as usize));
-        let t0 = Instant::now();
-        let mut tasks = Vec::with_capacity(urls.len());
-        for (i, url) in urls.into_iter().enumerate() {
-            let permit = bound.acquire_arc().await;
-            let timeout = exec.sleep(plan.timeout);
-            let request = fetch(url);
-            let plan = Arc::clone(&plan);
-            tasks.push(exec.spawn(async move {
-                let started = Instant::now();
-                let fetched = match select(Box::pin(request), timeout).await {
-                    Either::Left((fetched, _)) => fetched,
-                    Either::Right(((), _)) => Err(ErrorKind::Timeout),
-                };
-                let sample = to_sample(&plan, i as u64, started - t0, started.elapsed(), fetched);
-                drop(permit);
-                sample
-            }));
-        }
-        let mut samples = Vec::with_capacity(tasks.len());
-        for task in tasks {
-            samples.push(task.await);
-        }
-        let out = finish(samples, t0, &hb);
+        let out = spawn_all(&plan, &hb, |i, t0, permit| {
+            let request = fetch(Arc::clone(&urls[i as usize]));
+            exec.spawn(request_task(
+                Arc::clone(&plan),
+                i,
+                t0,
+                request,
+                exec.sleep(plan.timeout),
+                permit,
+            ))
+        })
+        .await;
         ticker.await;
         out
     })
+}
+
+/// The loop shared by [`run_async`] and [`run_local`]: starts the clock,
+/// spawns request `i` (via `spawn`) once a permit of the plan's bound is
+/// free, and collects the samples in plan order.
+async fn spawn_all<H>(
+    plan: &Plan,
+    hb: &Heartbeat,
+    spawn: impl Fn(u64, Instant, async_lock::SemaphoreGuardArc) -> H,
+) -> Outcome
+where
+    H: Future<Output = Sample>,
+{
+    let bound = Arc::new(async_lock::Semaphore::new(plan.max_in_flight() as usize));
+    let t0 = Instant::now();
+    let mut tasks = Vec::with_capacity(plan.requests as usize);
+    for i in 0..plan.requests {
+        let permit = bound.acquire_arc().await;
+        tasks.push(spawn(i, t0, permit));
+    }
+    let mut samples = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        samples.push(task.await);
+    }
+    finish(samples, t0, hb)
+}
+
+/// A boxed future that need not be `Send`.
+pub type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T> + 'static>>;
+
+/// [`Executor`] for thread-per-core runtimes whose tasks need not be `Send`
+/// (compio, monoio, …): the same three operations without the `Send` bounds.
+pub trait LocalExecutor: Clone + 'static {
+    /// Runs a future to completion on the runtime, blocking the caller.
+    fn block_on<F: Future>(&self, future: F) -> F::Output;
+    /// Spawns a task on the current thread's runtime.
+    fn spawn<F>(&self, future: F) -> LocalBoxFuture<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static;
+    /// A future that completes after `d`, on the runtime's own timer.
+    fn sleep(&self, d: Duration) -> LocalBoxFuture<()>;
+}
+
+/// [`run_async`] for a [`LocalExecutor`]: the same loop, tasks need not be `Send`.
+pub fn run_local<E, F, Fut>(exec: &E, plan: &Plan, fetch: F) -> Outcome
+where
+    E: LocalExecutor,
+    F: Fn(Arc<str>) -> Fut,
+    Fut: Future<Output = Fetched> + 'static,
+{
+    let urls: Vec<Arc<str>> = plan.urls().into_iter().map(Arc::from).collect();
+    let plan = Arc::new(plan.clone());
+    exec.block_on(async {
+        let hb = Arc::new(Heartbeat::new(plan.heartbeat));
+        let sleeper = exec.clone();
+        let ticker = exec.spawn(Arc::clone(&hb).run(move |d| sleeper.sleep(d)));
+        let out = spawn_all(&plan, &hb, |i, t0, permit| {
+            let request = fetch(Arc::clone(&urls[i as usize]));
+            exec.spawn(request_task(
+                Arc::clone(&plan),
+                i,
+                t0,
+                request,
+                exec.sleep(plan.timeout),
+                permit,
+            ))
+        })
+        .await;
+        ticker.await;
+        out
+    })
+}
+
+/// One request as a task: raced against its timeout, turned into a verified
+/// [`Sample`], its concurrency permit released at the end.
+async fn request_task<R, T>(
+    plan: Arc<Plan>,
+    id: u64,
+    t0: Instant,
+    request: R,
+    timeout: T,
+    permit: async_lock::SemaphoreGuardArc,
+) -> Sample
+where
+    R: Future<Output = Fetched>,
+    T: Future<Output = ()> + Unpin,
+{
+    let started = Instant::now();
+    let fetched = match select(Box::pin(request), timeout).await {
+        Either::Left((fetched, _)) => fetched,
+        Either::Right(((), _)) => Err(ErrorKind::Timeout),
+    };
+    let sample = to_sample(&plan, id, started - t0, started.elapsed(), fetched);
+    drop(permit);
+    sample
 }
 
 /// Counts the peak number of threads of this process while a fan-out runs

@@ -1,0 +1,170 @@
+//! The `fanout` binary: bad arguments get a one-line error and a non-zero
+//! exit; an unreachable target is a run of classified connect errors, not a
+//! panic; a good run starts its own server child and verifies every body.
+
+use std::process::{Command, Output};
+
+fn fanout(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fanout"))
+        .args(args)
+        .output()
+        .expect("run the fanout binary")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn assert_clean_failure(o: &Output, needle: &str) {
+    let err = stderr(o);
+    assert!(
+        !o.status.success(),
+        "expected failure, got {:?}; stderr: {err}",
+        o.status
+    );
+    assert!(err.contains(needle), "stderr lacks {needle:?}: {err}");
+    assert!(!err.contains("panicked"), "panic: {err}");
+}
+
+#[test]
+fn unknown_runtime_lists_the_known_ids_on_one_line() {
+    let o = fanout(&[
+        "run",
+        "--runtime",
+        "nope",
+        "--requests",
+        "1",
+        "--delay",
+        "1ms",
+    ]);
+    assert_clean_failure(&o, "unknown runtime \"nope\"");
+    let err = stderr(&o);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    for id in [
+        "sequential-ureq",
+        "threads-ureq",
+        "threadpool-ureq",
+        "tokio-reqwest",
+        "tokio-hyper",
+    ] {
+        assert!(err.contains(id), "{err}");
+    }
+}
+
+#[test]
+fn bad_numbers_and_durations_are_rejected() {
+    let base = [
+        "run",
+        "--runtime",
+        "tokio-reqwest",
+        "--target",
+        "http://127.0.0.1:9",
+    ];
+    for (extra, needle) in [
+        (&["--requests", "0", "--delay", "1ms"][..], "--requests"),
+        (&["--requests", "-3", "--delay", "1ms"][..], "'-3'"),
+        (&["--requests", "ten", "--delay", "1ms"][..], "--requests"),
+        (&["--requests", "5", "--delay", "abc"][..], "--delay"),
+        (&["--requests", "5", "--delay", "100"][..], "--delay"),
+        (
+            &["--requests", "5", "--delay", "1ms", "--concurrency", "0"][..],
+            "--concurrency",
+        ),
+        (
+            &["--requests", "5", "--delay", "1ms", "--timeout", "0s"][..],
+            "timeout",
+        ),
+        (&["--requests", "5", "--delay", "61s"][..], "delay"),
+        (&["--requests", "5"][..], "--delay"),
+        (&["--workload", "nope"][..], "unknown workload \"nope\""),
+    ] {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        assert_clean_failure(&fanout(&args), needle);
+    }
+}
+
+#[test]
+fn a_bad_target_url_is_rejected() {
+    let o = fanout(&[
+        "run",
+        "-r",
+        "tokio-reqwest",
+        "-n",
+        "1",
+        "-d",
+        "1ms",
+        "--target",
+        "ftp://x",
+    ]);
+    assert_clean_failure(&o, "target");
+}
+
+#[test]
+fn an_unreachable_target_is_classified_connect_errors() {
+    // A port with nothing listening: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let target = format!("http://127.0.0.1:{port}");
+    for row in ["sequential-ureq", "tokio-reqwest"] {
+        let o = fanout(&[
+            "run", "-r", row, "-n", "7", "-d", "0ms", "--target", &target, "--json",
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{row}: {}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+        assert_eq!(v["requests"], 7);
+        assert_eq!(v["ok"], 0);
+        assert_eq!(v["errors"]["connect"], 7, "{v}");
+        assert!(stderr(&o).contains("7 of 7 requests"), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_run_starts_its_own_server_and_verifies_every_body() {
+    let o = fanout(&[
+        "run",
+        "-r",
+        "tokio-reqwest",
+        "-n",
+        "50",
+        "-d",
+        "10ms",
+        "--bytes",
+        "3000",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    assert_eq!(v["runtime"], "tokio-reqwest");
+    assert_eq!(v["ok"], 50);
+    assert_eq!(v["verified"], 50);
+    assert_eq!(v["bytes"], 150_000);
+    assert!(v["errors"].as_object().unwrap().is_empty());
+    for key in ["wall_ms", "req_per_s"] {
+        assert!(v[key].as_f64().unwrap() > 0.0, "{key}: {v}");
+    }
+    for key in ["p50", "p99", "max"] {
+        assert!(v["latency_ms"][key].as_f64().unwrap() >= 10.0, "{key}: {v}");
+    }
+    assert!(v["heartbeat"]["ticks"].as_u64().is_some());
+}
+
+#[test]
+fn list_shows_every_row_with_model_and_status() {
+    let o = fanout(&["list"]);
+    assert!(o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    for row in fanout::registry::rows() {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(row.id()))
+            .unwrap_or_else(|| panic!("{} missing:\n{out}", row.id()));
+        let d = row.describe();
+        assert!(
+            line.contains(d.client) && line.contains(d.model.as_str()),
+            "{line}"
+        );
+    }
+}

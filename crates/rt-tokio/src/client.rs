@@ -1,0 +1,139 @@
+//! The two HTTP clients of the tokio rows, each built once per session and
+//! shared by every request (both pool keep-alive connections internally).
+
+use bytes::Bytes;
+use fanout_core::{ErrorKind, Fetched, Response};
+use http_body_util::{BodyExt, Empty};
+use hyper_util::client::legacy::{Client as HyperClient, connect::HttpConnector};
+use hyper_util::rt::TokioExecutor;
+
+/// Which HTTP client a tokio row uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Client {
+    /// `reqwest::Client` with default settings (no TLS features: plain http).
+    Reqwest,
+    /// `hyper_util::client::legacy::Client` over its `HttpConnector`, defaults.
+    Hyper,
+}
+
+impl Client {
+    /// The client's crate name, for `fanout list`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Client::Reqwest => "reqwest",
+            Client::Hyper => "hyper-util (legacy Client)",
+        }
+    }
+
+    pub(crate) fn build(self) -> Built {
+        match self {
+            Client::Reqwest => Built::Reqwest(reqwest::Client::new()),
+            Client::Hyper => Built::Hyper(HyperClient::builder(TokioExecutor::new()).build_http()),
+        }
+    }
+}
+
+/// A built client; cloning shares its pool.
+#[derive(Clone)]
+pub(crate) enum Built {
+    Reqwest(reqwest::Client),
+    Hyper(HyperClient<HttpConnector, Empty<Bytes>>),
+}
+
+impl Built {
+    /// Starts one GET; the future owns everything it needs.
+    pub(crate) fn get(
+        &self,
+        url: &str,
+        keep_alive: bool,
+    ) -> impl Future<Output = Fetched> + Send + use<> {
+        let request = match self {
+            Built::Reqwest(c) => {
+                let mut req = c.get(url);
+                if !keep_alive {
+                    req = req.header(reqwest::header::CONNECTION, "close");
+                }
+                Ok(req)
+            }
+            Built::Hyper(c) => {
+                let mut req = hyper::Request::get(url);
+                if !keep_alive {
+                    req = req.header(hyper::header::CONNECTION, "close");
+                }
+                Err((c.clone(), req.body(Empty::new())))
+            }
+        };
+        async move {
+            match request {
+                Ok(req) => {
+                    let resp = req.send().await.map_err(reqwest_kind)?;
+                    let status = resp.status().as_u16();
+                    let body = resp.bytes().await.map_err(reqwest_kind)?;
+                    Ok(Response { status, body })
+                }
+                Err((client, req)) => {
+                    let req = req.map_err(|_| ErrorKind::Other)?;
+                    let resp = client.request(req).await.map_err(|e| {
+                        if e.is_connect() {
+                            ErrorKind::Connect
+                        } else {
+                            ErrorKind::from_chain(&e).unwrap_or(hyper_kind(&e))
+                        }
+                    })?;
+                    let status = resp.status().as_u16();
+                    let body = resp
+                        .into_body()
+                        .collect()
+                        .await
+                        .map_err(|e| ErrorKind::from_chain(&e).unwrap_or(hyper_kind(&e)))?;
+                    Ok(Response {
+                        status,
+                        body: body.to_bytes(),
+                    })
+                }
+            }
+        }
+    }
+}
+
+fn reqwest_kind(e: reqwest::Error) -> ErrorKind {
+    if e.is_timeout() {
+        ErrorKind::Timeout
+    } else if e.is_connect() {
+        ErrorKind::Connect
+    } else if let Some(kind) = ErrorKind::from_chain(&e) {
+        kind
+    } else {
+        // reqwest wraps hyper's error: classify the same way as the hyper rows.
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(err) = cur {
+            if let Some(h) = err.downcast_ref::<hyper::Error>() {
+                return hyper_kind(h);
+            }
+            cur = err.source();
+        }
+        ErrorKind::Other
+    }
+}
+
+/// Classifies an error by the `hyper::Error` in its chain, if any.
+fn hyper_kind(e: &(dyn std::error::Error + 'static)) -> ErrorKind {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(h) = err.downcast_ref::<hyper::Error>() {
+            return if h.is_incomplete_message() {
+                ErrorKind::Reset
+            } else if h.is_parse() || h.is_parse_status() {
+                ErrorKind::Protocol
+            } else if h.is_timeout() {
+                ErrorKind::Timeout
+            } else if h.is_closed() || h.is_canceled() {
+                ErrorKind::Reset
+            } else {
+                ErrorKind::Other
+            };
+        }
+        cur = err.source();
+    }
+    ErrorKind::Other
+}

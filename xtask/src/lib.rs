@@ -1,0 +1,224 @@
+//! `cargo xtask new-runtime NAME` — scaffolds a new row so that a newcomer can
+//! add a runtime from CONTRIBUTING.md alone:
+//!
+//! 1. creates `crates/rt-NAME/` from `xtask/template/` (a working row: blocking
+//!    ureq on a thread pool, to be replaced by the new runtime and client);
+//! 2. adds `rt-NAME` to the root `[workspace.dependencies]`;
+//! 3. adds `rt-NAME.workspace = true` to `crates/fanout/Cargo.toml`;
+//! 4. adds the registry line to `crates/fanout/src/registry.rs`.
+//!
+//! The new row shows in `fanout list` and passes the conformance kit with no
+//! further edit. Nothing is written unless every step can be done.
+
+#![forbid(unsafe_code)]
+
+use std::fs;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+
+const USAGE: &str = "usage: cargo xtask new-runtime NAME   (NAME: lowercase letters, digits and '-', e.g. glommio-isahc)";
+
+/// Marker line in the registry above which new rows are added.
+pub const REGISTRY_MARKER: &str = "    // new rows go above this line (cargo xtask new-runtime)";
+/// Marker line in the root manifest below which new row crates are added.
+pub const WORKSPACE_MARKER: &str = "# our crates";
+
+/// Runs `cargo xtask ARGS…` in the workspace that holds this crate.
+pub fn main(args: &[String]) -> anyhow::Result<()> {
+    match args {
+        [cmd, name] if cmd == "new-runtime" => {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .context("xtask has no parent dir")?;
+            new_runtime(root, name)?;
+            println!(
+                "created crates/rt-{name}; next: edit it, then `cargo test -p rt-{name}` and `cargo run -p fanout -- list`"
+            );
+            Ok(())
+        }
+        _ => bail!("{USAGE}"),
+    }
+}
+
+/// `{name}` → `{Type}` (`glommio-isahc` → `GlommioIsahc`).
+fn type_name(name: &str) -> String {
+    name.split('-')
+        .map(|part| {
+            let mut c = part.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn fill(template: &str, name: &str) -> String {
+    template
+        .replace("{name}", name)
+        .replace("{snake}", &name.replace('-', "_"))
+        .replace("{Type}", &type_name(name))
+}
+
+/// Scaffolds row `name` in the workspace at `root`.
+pub fn new_runtime(root: &Path, name: &str) -> anyhow::Result<()> {
+    let valid = !name.is_empty()
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.ends_with('-')
+        && !name.contains("--");
+    if !valid {
+        bail!("invalid row name {name:?}; {USAGE}");
+    }
+    let krate = root.join("crates").join(format!("rt-{name}"));
+    if krate.exists() {
+        bail!(
+            "{} already exists; pick another name or remove it",
+            krate.display()
+        );
+    }
+    let templates = Path::new(env!("CARGO_MANIFEST_DIR")).join("template");
+    let read = |f: &str| {
+        fs::read_to_string(templates.join(f)).with_context(|| format!("cannot read template {f}"))
+    };
+
+    // Compute every edit first; write only if all of them apply.
+    let ws_path = root.join("Cargo.toml");
+    let ws = fs::read_to_string(&ws_path).context("cannot read the root Cargo.toml")?;
+    let ws_line = format!("rt-{name} = {{ path = \"crates/rt-{name}\" }}");
+    let ws_new = insert_after(&ws, WORKSPACE_MARKER, &ws_line)
+        .context("root Cargo.toml has no `# our crates` line")?;
+
+    let fan_path = root.join("crates/fanout/Cargo.toml");
+    let fan = fs::read_to_string(&fan_path).context("cannot read crates/fanout/Cargo.toml")?;
+    let fan_new = insert_after(
+        &fan,
+        "[dependencies]",
+        &format!("rt-{name}.workspace = true"),
+    )
+    .context("crates/fanout/Cargo.toml has no [dependencies] table")?;
+
+    let reg_path = root.join("crates/fanout/src/registry.rs");
+    let reg = fs::read_to_string(&reg_path).context("cannot read crates/fanout/src/registry.rs")?;
+    let reg_line = format!(
+        "    rows.extend(rt_{}::{}::rows());",
+        name.replace('-', "_"),
+        type_name(name)
+    );
+    let reg_new = reg
+        .contains(REGISTRY_MARKER)
+        .then(|| reg.replace(REGISTRY_MARKER, &format!("{reg_line}\n{REGISTRY_MARKER}")))
+        .context("registry.rs has no `new rows go above this line` marker")?;
+
+    let files = [
+        ("Cargo.toml", fill(&read("Cargo.toml")?, name)),
+        ("src/lib.rs", fill(&read("lib.rs")?, name)),
+        ("tests/conformance.rs", fill(&read("conformance.rs")?, name)),
+        ("README.md", fill(&read("README.md")?, name)),
+    ];
+    for (rel, text) in files {
+        let path = krate.join(rel);
+        fs::create_dir_all(path.parent().expect("file has a parent"))?;
+        fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    fs::write(&ws_path, ws_new)?;
+    fs::write(&fan_path, fan_new)?;
+    fs::write(&reg_path, reg_new)?;
+    Ok(())
+}
+
+/// Inserts `line` after the first line equal to `marker`.
+fn insert_after(text: &str, marker: &str, line: &str) -> Option<String> {
+    let at = text.lines().position(|l| l.trim() == marker)?;
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.insert(at + 1, line);
+    Some(lines.join("\n") + "\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fake_workspace() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("crates/fanout/src")).unwrap();
+        fs::write(
+            root.join("Cargo.toml"),
+            "[workspace.dependencies]\n# our crates\nfanout-core = { path = \"x\" }\n",
+        )
+        .unwrap();
+        fs::write(
+            root.join("crates/fanout/Cargo.toml"),
+            "[package]\nname = \"fanout\"\n\n[dependencies]\nanyhow = \"1\"\n",
+        )
+        .unwrap();
+        fs::write(
+            root.join("crates/fanout/src/registry.rs"),
+            format!("fn rows() {{\n    rows.extend(a::A::rows());\n{REGISTRY_MARKER}\n}}\n"),
+        )
+        .unwrap();
+        dir
+    }
+
+    #[test]
+    fn scaffolds_the_crate_and_the_three_lines() {
+        let dir = fake_workspace();
+        new_runtime(dir.path(), "glommio-isahc").unwrap();
+        let read = |p: &str| fs::read_to_string(dir.path().join(p)).unwrap();
+        assert!(
+            read("Cargo.toml")
+                .contains("rt-glommio-isahc = { path = \"crates/rt-glommio-isahc\" }")
+        );
+        assert!(read("crates/fanout/Cargo.toml").contains("rt-glommio-isahc.workspace = true"));
+        let reg = read("crates/fanout/src/registry.rs");
+        assert!(
+            reg.contains(
+                "    rows.extend(rt_glommio_isahc::GlommioIsahc::rows());\n    // new rows go above"
+            ),
+            "{reg}"
+        );
+        let lib = read("crates/rt-glommio-isahc/src/lib.rs");
+        assert!(lib.contains("pub struct GlommioIsahc;") && lib.contains("\"glommio-isahc\""));
+        for f in [
+            "Cargo.toml",
+            "README.md",
+            "src/lib.rs",
+            "tests/conformance.rs",
+        ] {
+            let text = read(&format!("crates/rt-glommio-isahc/{f}"));
+            assert!(
+                !text.contains("{name}") && !text.contains("{Type}") && !text.contains("{snake}"),
+                "{f}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_bad_names_and_existing_crates_without_writing() {
+        let dir = fake_workspace();
+        for bad in ["", "Tokio", "a_b", "-x", "x-", "a--b", "9lives", "a b"] {
+            assert!(new_runtime(dir.path(), bad).is_err(), "{bad:?}");
+        }
+        new_runtime(dir.path(), "ok").unwrap();
+        let before = fs::read_to_string(dir.path().join("Cargo.toml")).unwrap();
+        assert!(
+            new_runtime(dir.path(), "ok")
+                .unwrap_err()
+                .to_string()
+                .contains("already exists")
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("Cargo.toml")).unwrap(),
+            before
+        );
+    }
+
+    #[test]
+    fn names_become_types() {
+        assert_eq!(type_name("glommio-isahc"), "GlommioIsahc");
+        assert_eq!(type_name("x"), "X");
+    }
+}

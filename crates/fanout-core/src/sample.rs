@@ -96,6 +96,34 @@ impl ErrorKind {
     }
 }
 
+#[cfg(feature = "hyper")]
+impl ErrorKind {
+    /// Classifies an error by the [`hyper::Error`] in its `source()` chain,
+    /// for rows whose client is built on hyper (feature `hyper`). An I/O
+    /// error in the chain decides first ([`ErrorKind::from_chain`]).
+    pub fn from_hyper_chain(e: &(dyn StdError + 'static)) -> ErrorKind {
+        if let Some(kind) = ErrorKind::from_chain(e) {
+            return kind;
+        }
+        let mut cur = Some(e);
+        while let Some(err) = cur {
+            if let Some(h) = err.downcast_ref::<hyper::Error>() {
+                return if h.is_parse() || h.is_parse_status() {
+                    ErrorKind::Protocol
+                } else if h.is_timeout() {
+                    ErrorKind::Timeout
+                } else if h.is_incomplete_message() || h.is_closed() || h.is_canceled() {
+                    ErrorKind::Reset
+                } else {
+                    ErrorKind::Other
+                };
+            }
+            cur = err.source();
+        }
+        ErrorKind::Other
+    }
+}
+
 impl std::fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

@@ -77,7 +77,7 @@ impl Built {
                         if e.is_connect() {
                             ErrorKind::Connect
                         } else {
-                            ErrorKind::from_chain(&e).unwrap_or(hyper_kind(&e))
+                            ErrorKind::from_hyper_chain(&e)
                         }
                     })?;
                     let status = resp.status().as_u16();
@@ -85,7 +85,7 @@ impl Built {
                         .into_body()
                         .collect()
                         .await
-                        .map_err(|e| ErrorKind::from_chain(&e).unwrap_or(hyper_kind(&e)))?;
+                        .map_err(|e| ErrorKind::from_hyper_chain(&e))?;
                     Ok(Response {
                         status,
                         body: body.to_bytes(),
@@ -101,39 +101,8 @@ fn reqwest_kind(e: reqwest::Error) -> ErrorKind {
         ErrorKind::Timeout
     } else if e.is_connect() {
         ErrorKind::Connect
-    } else if let Some(kind) = ErrorKind::from_chain(&e) {
-        kind
     } else {
-        // reqwest wraps hyper's error: classify the same way as the hyper rows.
-        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(&e);
-        while let Some(err) = cur {
-            if let Some(h) = err.downcast_ref::<hyper::Error>() {
-                return hyper_kind(h);
-            }
-            cur = err.source();
-        }
-        ErrorKind::Other
+        // reqwest wraps hyper's error: classified the same way as the hyper rows.
+        ErrorKind::from_hyper_chain(&e)
     }
-}
-
-/// Classifies an error by the `hyper::Error` in its chain, if any.
-fn hyper_kind(e: &(dyn std::error::Error + 'static)) -> ErrorKind {
-    let mut cur = Some(e);
-    while let Some(err) = cur {
-        if let Some(h) = err.downcast_ref::<hyper::Error>() {
-            return if h.is_incomplete_message() {
-                ErrorKind::Reset
-            } else if h.is_parse() || h.is_parse_status() {
-                ErrorKind::Protocol
-            } else if h.is_timeout() {
-                ErrorKind::Timeout
-            } else if h.is_closed() || h.is_canceled() {
-                ErrorKind::Reset
-            } else {
-                ErrorKind::Other
-            };
-        }
-        cur = err.source();
-    }
-    ErrorKind::Other
 }

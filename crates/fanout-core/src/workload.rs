@@ -64,6 +64,29 @@ impl Workload {
             .join(", ")
     }
 
+    /// The plans of the quick variant (`fanout sweep --quick`): N of 100 or
+    /// more divided by 10, and `scaling` without its largest N.
+    pub fn quick_plans(&self, target: &str) -> Vec<Plan> {
+        let mut plans = self.plans(target);
+        if self.id == "scaling" {
+            plans.pop();
+        } else {
+            for p in plans.iter_mut().filter(|p| p.requests >= 100) {
+                p.requests /= 10;
+            }
+        }
+        plans
+    }
+
+    /// A short label for each plan: `N=1000` for `scaling`, else the workload id.
+    pub fn label(&self, plan: &Plan) -> String {
+        if self.id == "scaling" {
+            format!("N={}", plan.requests)
+        } else {
+            self.id.to_string()
+        }
+    }
+
     /// The plans of this preset against `target`.
     pub fn plans(&self, target: &str) -> Vec<Plan> {
         let ms = Duration::from_millis;
@@ -114,5 +137,14 @@ mod tests {
             SCALING_N.len()
         );
         assert!(Workload::get("nope").is_none());
+        let quick = Workload::get("latency").unwrap().quick_plans("http://h:1");
+        assert_eq!(quick[0].requests, 100);
+        assert_eq!(
+            Workload::get("scaling")
+                .unwrap()
+                .quick_plans("http://h:1")
+                .len(),
+            SCALING_N.len() - 1
+        );
     }
 }

@@ -1,14 +1,17 @@
-//! Argument parsing and the three commands.
+//! The `fanout` command line: argument parsing and the commands. In the
+//! library so that any binary of the workspace (the `sweep` bench too) can act
+//! as the `fanout run` / `fanout serve` child the sweep starts.
 
 use std::io::Write;
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::registry;
+use crate::server_process::ServerProcess;
+use crate::summary::{Summary, ThreadSampler};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use fanout::registry;
-use fanout::server_process::ServerProcess;
-use fanout::summary::Summary;
 use fanout_core::{Plan, Workload};
 
 /// Measure how Rust runtimes and HTTP clients fan out many GET requests
@@ -28,6 +31,43 @@ enum Command {
     Serve(ServeArgs),
     /// Run one fan-out with one row and print what it measured.
     Run(RunArgs),
+    /// Run every row on every workload, each in a fresh child process, and
+    /// write results/ (README.md, results.json, results.csv, SVG charts).
+    Sweep(SweepArgs),
+    /// Re-render results/README.md, results.csv and the charts from results/results.json.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+struct SweepArgs {
+    /// One repeat and N divided by 10: a smoke run of everything in minutes.
+    #[arg(long)]
+    quick: bool,
+    /// Only these rows (comma-separated ids; default: all).
+    #[arg(long, value_delimiter = ',')]
+    rows: Vec<String>,
+    /// Only these workloads (comma-separated ids; default: all).
+    #[arg(long, value_delimiter = ',')]
+    workloads: Vec<String>,
+    /// Measured repeats per cell, after one warm-up (default 3; 1 with --quick).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
+    repeats: Option<u32>,
+    /// Skip a cell whose projected time per run is over this (e.g. 30s).
+    #[arg(long, value_parser = duration, default_value = "30s")]
+    cell_budget: Duration,
+    /// Where to write the results (replaced only when the sweep finishes).
+    #[arg(long, default_value = "results")]
+    out: PathBuf,
+    /// No progress bar.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// The results directory holding results.json.
+    #[arg(long, default_value = "results")]
+    out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +123,10 @@ struct RunArgs {
     /// Print one JSON object per plan (one line each) instead of text.
     #[arg(long)]
     json: bool,
+    /// The whole plan as JSON (what the sweep passes its children), instead
+    /// of --workload or the plan options; its target is used as --target.
+    #[arg(long, conflicts_with_all = ["workload", "requests", "delay", "target"])]
+    plan: Option<String>,
 }
 
 fn duration(s: &str) -> Result<Duration, String> {
@@ -90,12 +134,38 @@ fn duration(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
-/// Runs a command; returns the process exit code.
-pub fn main(cli: Cli) -> anyhow::Result<i32> {
+/// Parses `args` (the first is the program name), runs the command, and
+/// returns the process exit code: 0 ok, 1 some requests failed, 2 bad
+/// arguments or a setup error (printed as one `error:` line).
+pub fn main_from<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match run_command(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            2
+        }
+    }
+}
+
+/// Runs a parsed command; returns the process exit code.
+pub fn run_command(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::List => list(),
         Command::Serve(args) => serve(args),
         Command::Run(args) => run(args),
+        Command::Sweep(args) => sweep(args),
+        Command::Report(args) => report(args),
     }
 }
 
@@ -157,6 +227,11 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         })?),
         None => None,
     };
+    if let Some(json) = &args.plan {
+        let plan: Plan = serde_json::from_str(json).context("--plan is not a plan in JSON")?;
+        plan.validate().context("invalid plan")?;
+        return run_plans(row.as_ref(), None, &[plan], args.json);
+    }
     if workload.is_none() && (args.requests.is_none() || args.delay.is_none()) {
         bail!(
             "give --workload W, or --requests N and --delay D (e.g. --requests 100 --delay 100ms)"
@@ -194,16 +269,29 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     for p in &plans {
         p.validate().context("invalid plan")?;
     }
+    let code = run_plans(row.as_ref(), workload.map(|w| w.id), &plans, args.json)?;
+    drop(server);
+    Ok(code)
+}
 
+/// Runs `plans` on one session of `row`, printing each summary.
+fn run_plans(
+    row: &dyn fanout_core::Runtime,
+    workload: Option<&str>,
+    plans: &[Plan],
+    json: bool,
+) -> anyhow::Result<i32> {
     let mut session = row
         .start()
         .with_context(|| format!("cannot start row {}", row.id()))?;
     let mut failed = 0;
-    for plan in &plans {
+    for plan in plans {
+        let sampler = ThreadSampler::start();
         let out = session.fan_out(plan);
-        let summary = Summary::new(row.id(), workload.map(|w| w.id), plan, &out);
+        let threads = sampler.finish();
+        let summary = Summary::new(row.id(), workload, plan, &out, threads);
         failed += summary.failed();
-        if args.json {
+        if json {
             println!("{}", serde_json::to_string(&summary)?);
         } else {
             print!("{}", summary.human());
@@ -224,6 +312,45 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         }
     }
     drop(session);
-    drop(server);
     Ok(if failed > 0 { 1 } else { 0 })
+}
+
+fn sweep(args: SweepArgs) -> anyhow::Result<i32> {
+    let mut options = crate::sweep::Options::new(
+        std::env::current_exe().context("cannot find the fanout binary")?,
+    );
+    options.rows = args.rows;
+    options.workloads = args.workloads;
+    options.quick = args.quick;
+    options.repeats = args.repeats.unwrap_or(if args.quick { 1 } else { 3 });
+    options.cell_budget = args.cell_budget;
+    options.out = args.out;
+    options.progress = !args.no_progress;
+    options.command = std::env::args().collect::<Vec<_>>().join(" ");
+    let results = crate::sweep::run(&options)?;
+    eprintln!(
+        "wrote {} ({} cells)",
+        options.out.display(),
+        results.cells.len()
+    );
+    Ok(0)
+}
+
+fn report(args: ReportArgs) -> anyhow::Result<i32> {
+    let json = args.out.join("results.json");
+    let results = crate::results::Results::load(&json)?;
+    // Render into a temporary copy, then swap: a failed render loses nothing.
+    let parent = args
+        .out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let tmp = tempfile::Builder::new()
+        .prefix(".results-tmp-")
+        .tempdir_in(parent)?;
+    std::fs::copy(&json, tmp.path().join("results.json"))?;
+    crate::report::write_report(&results, tmp.path())?;
+    crate::sweep::swap_into_place(tmp, &args.out)?;
+    eprintln!("rendered {} from results.json", args.out.display());
+    Ok(0)
 }

@@ -1,18 +1,8 @@
-//! The `fanout` command: `list`, `serve`, `run`. See `fanout --help`.
+//! The `fanout` command: `list`, `serve`, `run`, `sweep`, `report`. See
+//! `fanout --help`; the commands live in the library (`fanout::cli`).
 
 #![forbid(unsafe_code)]
 
-mod cli;
-
-use clap::Parser;
-
 fn main() {
-    let args = cli::Cli::parse();
-    match cli::main(args) {
-        Ok(code) => std::process::exit(code),
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            std::process::exit(2);
-        }
-    }
+    std::process::exit(fanout::cli::main_from(std::env::args_os()));
 }

@@ -64,6 +64,10 @@ pub struct Summary {
     pub latency_ms: Latency,
     /// Heartbeat lateness.
     pub heartbeat: HeartbeatSummary,
+    /// Most threads the client process had during the fan-out (Linux; 0
+    /// where unknown), sampled every 5 ms, not counting the sampler.
+    #[serde(default)]
+    pub threads_peak: u64,
 }
 
 fn ms(d: std::time::Duration) -> f64 {
@@ -71,8 +75,15 @@ fn ms(d: std::time::Duration) -> f64 {
 }
 
 impl Summary {
-    /// Summarises an outcome of `plan` by row `runtime`.
-    pub fn new(runtime: &str, workload: Option<&str>, plan: &Plan, out: &Outcome) -> Summary {
+    /// Summarises an outcome of `plan` by row `runtime`; `threads_peak` as
+    /// measured around the fan-out (0 where unknown).
+    pub fn new(
+        runtime: &str,
+        workload: Option<&str>,
+        plan: &Plan,
+        out: &Outcome,
+        threads_peak: u64,
+    ) -> Summary {
         // Microseconds from 1 µs to 1 h at 3 significant figures; longer saturates.
         let mut hist = Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3)
             .expect("static histogram bounds are valid");
@@ -130,6 +141,7 @@ impl Summary {
                 max_lateness_ms: ms(hb.max_lateness()),
                 p99_lateness_ms: ms(hb.lateness_quantile(0.99)),
             },
+            threads_peak,
         }
     }
 
@@ -191,5 +203,39 @@ impl Summary {
             ok = self.ok,
             verified = self.verified,
         )
+    }
+}
+
+/// Samples the process's thread count every 5 ms on a thread of its own
+/// while a fan-out runs; [`ThreadSampler::finish`] returns the peak, not
+/// counting the sampler itself.
+pub struct ThreadSampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    handle: std::thread::JoinHandle<u64>,
+}
+
+impl ThreadSampler {
+    /// Starts sampling.
+    pub fn start() -> ThreadSampler {
+        use std::sync::atomic::Ordering;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&stop);
+        let handle = std::thread::spawn(move || {
+            let mut peak = 0;
+            loop {
+                peak = peak.max(fanout_core::drive::thread_count().unwrap_or(0));
+                if flag.load(Ordering::Acquire) {
+                    return peak;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        });
+        ThreadSampler { stop, handle }
+    }
+
+    /// Stops sampling; the peak thread count minus the sampler (0 where unknown).
+    pub fn finish(self) -> u64 {
+        self.stop.store(true, std::sync::atomic::Ordering::Release);
+        self.handle.join().unwrap_or(0).saturating_sub(1)
     }
 }

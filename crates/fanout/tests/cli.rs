@@ -168,3 +168,44 @@ fn list_shows_every_row_with_model_and_status() {
         );
     }
 }
+
+#[test]
+fn report_refuses_missing_corrupt_or_foreign_results_and_overwrites_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results");
+    let out_s = out.to_str().unwrap();
+    // Missing.
+    assert_clean_failure(&fanout(&["report", "--out", out_s]), "run `fanout sweep`");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("README.md"), "keep me").unwrap();
+    for (json, needle) in [
+        ("{not json", "not valid JSON"),
+        ("{\"rows\": []}", "no schema field"),
+        ("{\"schema\": 999}", "schema 999"),
+        ("{\"schema\": 1, \"rows\": 5}", "does not match schema"),
+    ] {
+        std::fs::write(out.join("results.json"), json).unwrap();
+        assert_clean_failure(&fanout(&["report", "--out", out_s]), needle);
+        assert_eq!(
+            std::fs::read_to_string(out.join("README.md")).unwrap(),
+            "keep me"
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("results.json")).unwrap(),
+            json
+        );
+    }
+}
+
+#[test]
+fn sweep_rejects_unknown_rows_and_workloads() {
+    assert_clean_failure(
+        &fanout(&["sweep", "--rows", "nope", "--out", "/nonexistent/x"]),
+        "unknown runtime \"nope\"",
+    );
+    assert_clean_failure(
+        &fanout(&["sweep", "--workloads", "nope", "--out", "/nonexistent/x"]),
+        "unknown workload \"nope\"",
+    );
+    assert_clean_failure(&fanout(&["sweep", "--repeats", "0"]), "--repeats");
+}

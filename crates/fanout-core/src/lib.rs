@@ -39,6 +39,7 @@
 pub mod body;
 pub mod conformance;
 pub mod drive;
+pub mod faults;
 pub mod heartbeat;
 pub mod plan;
 pub mod runtime;
@@ -46,6 +47,7 @@ pub mod sample;
 pub mod target;
 pub mod workload;
 
+pub use faults::{Fault, Faults};
 pub use heartbeat::{Heartbeat, HeartbeatReport};
 pub use plan::{Plan, PlanError};
 pub use runtime::{Description, Model, Runtime, Session, StartError, Upstream};

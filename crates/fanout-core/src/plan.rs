@@ -5,6 +5,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::body::{self, BodyError};
+use crate::faults::Faults;
 
 /// Upper bound on the server-side delay, enforced by the server too.
 pub const MAX_DELAY: Duration = Duration::from_millis(60_000);
@@ -39,6 +40,9 @@ pub struct Plan {
     /// Period of the heartbeat ticker that runs during the fan-out.
     #[serde(with = "millis")]
     pub heartbeat: Duration,
+    /// Faults the server injects (none by default).
+    #[serde(default, skip_serializing_if = "Faults::is_none")]
+    pub faults: Faults,
 }
 
 /// A plan that cannot run, with the reason.
@@ -66,6 +70,7 @@ impl Plan {
             keep_alive: true,
             timeout: Duration::from_secs(30),
             heartbeat: Duration::from_millis(10),
+            faults: Faults::default(),
         }
     }
 
@@ -107,17 +112,28 @@ impl Plan {
         if self.heartbeat < Duration::from_millis(1) {
             return oob("heartbeat period must be at least 1 ms".into());
         }
+        self.faults.validate().map_err(PlanError::OutOfBounds)?;
         Ok(())
     }
 
-    /// The URL of request `i`: `{target}/delay/{ms}?id={i}&bytes={bytes}`.
+    /// The URL of request `i`: `{target}/delay/{ms}?id={i}&bytes={bytes}`,
+    /// then, with faults, `&seed=…&error=‰…&stall_ms=…` (see [`Faults::query`];
+    /// a stall lasts the timeout plus a second, at most [`MAX_DELAY`]).
     pub fn url(&self, i: u64) -> String {
-        format!(
+        let mut url = format!(
             "{}/delay/{}?id={i}&bytes={}",
             self.target.trim_end_matches('/'),
             self.delay.as_millis(),
             self.bytes
-        )
+        );
+        if !self.faults.is_none() {
+            url.push_str(&self.faults.query());
+            if self.faults.stall > 0 {
+                let stall = (self.timeout + Duration::from_secs(1)).min(MAX_DELAY);
+                url.push_str(&format!("&stall_ms={}", stall.as_millis()));
+            }
+        }
+        url
     }
 
     /// All N URLs, built once before the timed part of a fan-out.

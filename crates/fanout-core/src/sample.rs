@@ -59,6 +59,25 @@ impl ErrorKind {
         }
     }
 
+    /// The kind of an error that happened before the response head arrived:
+    /// the connection ending early there is a `reset` (nothing was received),
+    /// whatever the client calls it.
+    pub fn in_head(self) -> ErrorKind {
+        match self {
+            ErrorKind::Truncated => ErrorKind::Reset,
+            k => k,
+        }
+    }
+
+    /// The kind of an error that happened while reading the body after a
+    /// response head: the connection ending early there is a `truncated` body.
+    pub fn in_body(self) -> ErrorKind {
+        match self {
+            ErrorKind::Reset => ErrorKind::Truncated,
+            k => k,
+        }
+    }
+
     /// Classifies an I/O error by its kind.
     pub fn from_io(e: &io::Error) -> ErrorKind {
         use io::ErrorKind as K;

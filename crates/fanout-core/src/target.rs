@@ -19,6 +19,24 @@ pub struct ServerStats {
     pub peak_in_flight: u64,
     /// Requests answered with `400 Bad Request` (malformed or out of bounds).
     pub bad_requests: u64,
+    /// Faults injected, by kind (`error`, `reset`, `stall`, `truncate`, `slow`).
+    #[serde(default)]
+    pub injected: Injected,
+}
+
+/// Faults the server injected since start or the last reset.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Injected {
+    /// 503 answers.
+    pub error: u64,
+    /// Connections closed before a response.
+    pub reset: u64,
+    /// Responses held past the client's timeout.
+    pub stall: u64,
+    /// Bodies cut short.
+    pub truncate: u64,
+    /// Bodies trickled.
+    pub slow: u64,
 }
 
 /// A live target server the conformance kit can drive and inspect.

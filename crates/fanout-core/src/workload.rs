@@ -38,7 +38,7 @@ pub const WORKLOADS: [Workload; 7] = [
     },
     Workload {
         id: "faults",
-        shows: "error accounting: 2 000 × 10 ms, 64 at once, 1 s timeout",
+        shows: "error accounting: 2 000 × 10 ms, 64 at once, 1 s timeout; 2 % each of 503s, resets, truncated and slow bodies, 0.5 % stalls",
     },
     Workload {
         id: "scaling",

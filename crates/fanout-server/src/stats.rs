@@ -54,6 +54,7 @@ impl Counters {
             in_flight: self.in_flight.0.load(Relaxed),
             peak_in_flight: self.peak_in_flight.0.load(Relaxed),
             bad_requests: self.bad_requests.0.load(Relaxed),
+            injected: Default::default(),
         }
     }
 

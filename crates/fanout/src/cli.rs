@@ -170,25 +170,46 @@ pub fn run_command(cli: Cli) -> anyhow::Result<i32> {
 }
 
 fn list() -> anyhow::Result<i32> {
+    let rows: Vec<[String; 5]> = registry::rows()
+        .iter()
+        .map(|row| {
+            let d = row.describe();
+            let id = match d.tuned {
+                Some(_) => format!("{} (tuned)", row.id()),
+                None => row.id().to_string(),
+            };
+            [
+                id,
+                d.runtime,
+                d.client.to_string(),
+                d.model.as_str().to_string(),
+                d.upstream.to_string(),
+            ]
+        })
+        .collect();
+    let header = ["id", "runtime", "client", "model", "upstream"].map(String::from);
+    let width = |c: usize| {
+        rows.iter()
+            .chain([&header])
+            .map(|r| r[c].chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let widths = [width(0), width(1), width(2), width(3)];
     let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "{:<18} {:<34} {:<28} {:<16} upstream",
-        "id", "runtime", "client", "model"
-    )?;
-    for row in registry::rows() {
-        let d = row.describe();
-        let id = match d.tuned {
-            Some(_) => format!("{} (tuned)", row.id()),
-            None => row.id().to_string(),
-        };
+    for r in std::iter::once(&header).chain(&rows) {
         writeln!(
             out,
-            "{id:<18} {:<34} {:<28} {:<16} {}",
-            d.runtime,
-            d.client,
-            d.model.as_str(),
-            d.upstream
+            "{:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {}",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2],
+            w3 = widths[3]
         )?;
     }
     Ok(0)

@@ -12,6 +12,8 @@ pub fn rows() -> Vec<Box<dyn Runtime>> {
     rows.extend(rt_sequential::Sequential::rows());
     rows.extend(rt_threads::Threads::rows());
     rows.extend(rt_tokio::Tokio::rows());
+    rows.extend(rt_async_std::AsyncStd::rows());
+    rows.extend(rt_smol::Smol::rows());
     rows.extend(rt_compio::Compio::rows());
     // new rows go above this line (cargo xtask new-runtime)
     rows

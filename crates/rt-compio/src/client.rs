@@ -18,9 +18,9 @@ pub(crate) async fn get(client: cyper::Client, url: Arc<str>, keep_alive: bool) 
             .header("connection", "close")
             .map_err(|e| classify(&e))?;
     }
-    let response = request.send().await.map_err(|e| classify(&e))?;
+    let response = request.send().await.map_err(|e| classify(&e).in_head())?;
     let status = response.status().as_u16();
-    let body = response.bytes().await.map_err(|e| classify(&e))?;
+    let body = response.bytes().await.map_err(|e| classify(&e).in_body())?;
     Ok(Response { status, body })
 }
 

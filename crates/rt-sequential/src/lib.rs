@@ -45,14 +45,14 @@ pub fn fetch(agent: &ureq::Agent, url: &str, keep_alive: bool, timeout: Duration
         .timeout_global(Some(timeout))
         .build()
         .call()
-        .map_err(classify)?;
+        .map_err(|e| classify(e).in_head())?;
     let status = resp.status().as_u16();
     let body = resp
         .body_mut()
         .with_config()
         .limit(MAX_BYTES + 1)
         .read_to_vec()
-        .map_err(classify)?;
+        .map_err(|e| classify(e).in_body())?;
     Ok(Response {
         status,
         body: body.into(),

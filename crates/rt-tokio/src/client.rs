@@ -66,9 +66,9 @@ impl Built {
         async move {
             match request {
                 Ok(req) => {
-                    let resp = req.send().await.map_err(reqwest_kind)?;
+                    let resp = req.send().await.map_err(|e| reqwest_kind(e).in_head())?;
                     let status = resp.status().as_u16();
-                    let body = resp.bytes().await.map_err(reqwest_kind)?;
+                    let body = resp.bytes().await.map_err(|e| reqwest_kind(e).in_body())?;
                     Ok(Response { status, body })
                 }
                 Err((client, req)) => {
@@ -77,7 +77,7 @@ impl Built {
                         if e.is_connect() {
                             ErrorKind::Connect
                         } else {
-                            ErrorKind::from_hyper_chain(&e)
+                            ErrorKind::from_hyper_chain(&e).in_head()
                         }
                     })?;
                     let status = resp.status().as_u16();
@@ -85,7 +85,7 @@ impl Built {
                         .into_body()
                         .collect()
                         .await
-                        .map_err(|e| ErrorKind::from_hyper_chain(&e))?;
+                        .map_err(|e| ErrorKind::from_hyper_chain(&e).in_body())?;
                     Ok(Response {
                         status,
                         body: body.to_bytes(),

@@ -227,6 +227,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<i32> {
         bind: args.bind,
         port: args.port,
         workers: args.workers.map(|w| w as usize),
+        ..fanout_server::Config::default()
     };
     fanout_server::serve_foreground(config, |addr| {
         let mut out = std::io::stdout().lock();

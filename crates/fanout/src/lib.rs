@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod environment;
+pub mod reference;
 pub mod registry;
 pub mod report;
 pub mod results;

@@ -21,8 +21,9 @@ use fanout_core::{Plan, Runtime, ServerStats, WORKLOADS, Workload};
 use indicatif::{ProgressBar, ProgressStyle};
 use wait4::Wait4;
 
+use crate::reference::{self, PYTHON_ROWS, PythonRow};
 use crate::registry;
-use crate::results::{Cell, CellStatus, Repeat, Results, RowInfo, SCHEMA, Settings};
+use crate::results::{Ceiling, Cell, CellStatus, Repeat, Results, RowInfo, SCHEMA, Settings};
 use crate::server_process::ServerProcess;
 use crate::summary::Summary;
 
@@ -92,8 +93,49 @@ pub fn skip_reason(plan: &Plan, cap: Option<u64>, budget: Duration) -> Option<(S
     })
 }
 
+/// A row of the sweep: a registered Rust row, or a reference program.
+enum RowSpec {
+    Rust(Box<dyn Runtime>),
+    Python(PythonRow),
+}
+
+impl RowSpec {
+    fn id(&self) -> &'static str {
+        match self {
+            RowSpec::Rust(r) => r.id(),
+            RowSpec::Python(p) => p.id,
+        }
+    }
+
+    /// The most requests the row can have in flight, whatever the plan says.
+    fn cap(&self) -> Option<u64> {
+        match self {
+            RowSpec::Rust(r) => r.describe().max_concurrency,
+            RowSpec::Python(p) => p.max_concurrency,
+        }
+    }
+
+    fn info(&self) -> RowInfo {
+        match self {
+            RowSpec::Rust(r) => row_info(r.as_ref()),
+            RowSpec::Python(p) => p.info(),
+        }
+    }
+
+    fn command(&self, exe: &Path, plan_json: &str) -> Command {
+        match self {
+            RowSpec::Rust(r) => {
+                let mut cmd = Command::new(exe);
+                cmd.args(["run", "--runtime", r.id(), "--json", "--plan", plan_json]);
+                cmd
+            }
+            RowSpec::Python(p) => p.command(plan_json),
+        }
+    }
+}
+
 struct Job {
-    row: Box<dyn Runtime>,
+    row: Arc<RowSpec>,
     workload: Workload,
     label: String,
     plan: Plan,
@@ -113,6 +155,11 @@ pub fn run(options: &Options) -> anyhow::Result<Results> {
     // sweep in one process) is not an error worth failing for.
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
 
+    let python_missing = rows
+        .iter()
+        .any(|r| matches!(r.as_ref(), RowSpec::Python(_)))
+        .then(reference::python_unavailable)
+        .flatten();
     let mut results = Results {
         schema: SCHEMA,
         environment: crate::environment::collect(&options.command),
@@ -121,7 +168,7 @@ pub fn run(options: &Options) -> anyhow::Result<Results> {
             quick: options.quick,
             cell_budget_s: options.cell_budget.as_secs_f64(),
         },
-        rows: rows.iter().map(|r| row_info(r.as_ref())).collect(),
+        rows: rows.iter().map(|r| r.info()).collect(),
         cells: Vec::new(),
         ceilings: Vec::new(),
     };
@@ -137,7 +184,7 @@ pub fn run(options: &Options) -> anyhow::Result<Results> {
             };
             for plan in plans {
                 jobs.push(Job {
-                    row: registry::find(row.id())?,
+                    row: Arc::clone(row),
                     workload: *w,
                     label: w.label(&plan),
                     plan,
@@ -150,7 +197,7 @@ pub fn run(options: &Options) -> anyhow::Result<Results> {
         + jobs
             .iter()
             .map(|j| {
-                let cap = j.row.describe().max_concurrency;
+                let cap = j.row.cap();
                 if skip_reason(&j.plan, cap, options.cell_budget).is_some() {
                     0
                 } else {
@@ -177,9 +224,12 @@ pub fn run(options: &Options) -> anyhow::Result<Results> {
             heartbeat: Duration::from_millis(10),
             ..Plan::new("http://127.0.0.1:0", 1, Duration::ZERO)
         };
-        info.idle_rss_kib = run_child(options, row.id(), &idle, None)
-            .ok()
-            .map(|r| r.peak_rss_kib);
+        let runnable = !(matches!(row.as_ref(), RowSpec::Python(_)) && python_missing.is_some());
+        if runnable {
+            info.idle_rss_kib = run_child(options, row, &idle, None)
+                .ok()
+                .map(|r| r.peak_rss_kib);
+        }
         bar.inc(1);
         if interrupted.load(Ordering::SeqCst) {
             return Err(save_partial(options, &results));
@@ -187,16 +237,21 @@ pub fn run(options: &Options) -> anyhow::Result<Results> {
     }
 
     for job in jobs {
-        let cap = job.row.describe().max_concurrency;
-        let status =
-            if let Some((reason, projected)) = skip_reason(&job.plan, cap, options.cell_budget) {
-                CellStatus::Skipped {
-                    reason,
-                    projected_s: Some(projected),
-                }
-            } else {
-                run_cell(options, &job, runs_per_cell, &bar, &interrupted)
-            };
+        let cap = job.row.cap();
+        let status = if let (RowSpec::Python(_), Some(why)) = (job.row.as_ref(), &python_missing) {
+            bar.inc(runs_per_cell);
+            CellStatus::Skipped {
+                reason: why.clone(),
+                projected_s: None,
+            }
+        } else if let Some((reason, projected)) = skip_reason(&job.plan, cap, options.cell_budget) {
+            CellStatus::Skipped {
+                reason,
+                projected_s: Some(projected),
+            }
+        } else {
+            run_cell(options, &job, runs_per_cell, &bar, &interrupted)
+        };
         results.cells.push(Cell {
             row: job.row.id().to_string(),
             workload: job.workload.id.to_string(),
@@ -208,6 +263,10 @@ pub fn run(options: &Options) -> anyhow::Result<Results> {
             bar.abandon_with_message("interrupted");
             return Err(save_partial(options, &results));
         }
+    }
+    if workloads.iter().any(|w| w.id == "throughput") {
+        bar.set_message("wrk ceiling on throughput");
+        results.ceilings.extend(ceiling(options));
     }
     bar.finish_with_message("done");
     write_results(&results, &options.out)?;
@@ -241,7 +300,7 @@ fn run_cell(
             target: server.base_url(),
             ..job.plan.clone()
         };
-        let result = run_child(options, job.row.id(), &plan, Some(&server));
+        let result = run_child(options, &job.row, &plan, Some(&server));
         bar.inc(1);
         if interrupted.load(Ordering::SeqCst) {
             return CellStatus::Failed {
@@ -262,10 +321,20 @@ fn run_cell(
     CellStatus::Done { repeats }
 }
 
+/// Measures one run of row `id` (a registered row or a reference program) on
+/// `plan` exactly as the sweep does — a server child from `exe`, the client in
+/// a child process, `wait4` — without writing anything. `plan.target` is
+/// replaced by the server's.
+pub fn run_once(exe: &Path, id: &str, plan: &Plan) -> anyhow::Result<Repeat> {
+    let row = select_rows(&[id.to_string()])?.remove(0);
+    let options = Options::new(exe.to_path_buf());
+    run_child(&options, &row, plan, None)
+}
+
 /// Runs one `fanout run --plan … --json` child and measures it.
 fn run_child(
     options: &Options,
-    row: &str,
+    row: &RowSpec,
     plan: &Plan,
     server: Option<&ServerProcess>,
 ) -> anyhow::Result<Repeat> {
@@ -282,14 +351,13 @@ fn run_child(
         ..plan.clone()
     };
     server_stats(&plan.target, true)?;
-    let mut child = Command::new(&options.exe)
-        .args(["run", "--runtime", row, "--json", "--plan"])
-        .arg(serde_json::to_string(&plan)?)
+    let mut child = row
+        .command(&options.exe, &serde_json::to_string(&plan)?)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .with_context(|| format!("cannot start {}", options.exe.display()))?;
+        .with_context(|| format!("cannot start the client of row {}", row.id()))?;
     let stdout = reader(child.stdout.take());
     let stderr = reader(child.stderr.take());
     // A watchdog: the plan's worst case plus slack, then SIGKILL.
@@ -340,7 +408,7 @@ fn run_child(
         peak_rss_kib: usage.rusage.maxrss / 1024,
         exit_code: code,
         server_peak_in_flight: stats.peak_in_flight,
-        server_connections: stats.connections,
+        server_connections: client_connections(&stats),
     })
 }
 
@@ -362,31 +430,93 @@ fn last_line(s: &str) -> String {
         .to_string()
 }
 
-/// `GET /stats`, or `POST /stats/reset` when `reset`.
+/// `GET /stats`, or `POST /stats/reset` when `reset`. Each call is one
+/// fresh connection (`Connection: close`), so the counters read after a run
+/// include exactly one connection of the harness's own, which
+/// [`client_connections`] takes off.
 fn server_stats(base: &str, reset: bool) -> anyhow::Result<ServerStats> {
     let agent = ureq::Agent::new_with_defaults();
     if reset {
         agent
             .post(format!("{base}/stats/reset"))
+            .header("connection", "close")
             .send_empty()
             .context("cannot reset the server's counters")?;
         return Ok(ServerStats::default());
     }
     let mut resp = agent
         .get(format!("{base}/stats"))
+        .header("connection", "close")
         .call()
         .context("cannot read the server's counters")?;
     let text = resp.body_mut().read_to_string()?;
     serde_json::from_str(&text).context("the server's /stats is not the expected JSON")
 }
 
-fn select_rows(ids: &[String]) -> anyhow::Result<Vec<Box<dyn Runtime>>> {
+/// Connections the client opened: the server's count less the `/stats` read.
+fn client_connections(stats: &ServerStats) -> u64 {
+    stats.connections.saturating_sub(1)
+}
+
+fn select_rows(ids: &[String]) -> anyhow::Result<Vec<Arc<RowSpec>>> {
+    let all = || {
+        registry::rows()
+            .into_iter()
+            .map(RowSpec::Rust)
+            .chain(PYTHON_ROWS.iter().map(|p| RowSpec::Python(*p)))
+            .map(Arc::new)
+    };
     if ids.is_empty() {
-        return Ok(registry::rows());
+        return Ok(all().collect());
     }
     ids.iter()
-        .map(|id| registry::find(id).map_err(Into::into))
+        .map(|id| match (registry::find(id), PythonRow::get(id)) {
+            (Ok(row), _) => Ok(Arc::new(RowSpec::Rust(row))),
+            (_, Some(p)) => Ok(Arc::new(RowSpec::Python(p))),
+            (Err(_), None) => {
+                let known: Vec<_> = all().map(|r| r.id()).collect();
+                bail!(
+                    "unknown runtime {id:?}; known runtimes: {}",
+                    known.join(", ")
+                )
+            }
+        })
         .collect()
+}
+
+/// The ceiling on `throughput`: `wrk` with the plan's connection count
+/// against a fresh server, one warm-up and the sweep's repeats; the median.
+fn ceiling(options: &Options) -> Option<Ceiling> {
+    let w = Workload::get("throughput")?;
+    let server = ServerProcess::start(&options.exe).ok()?;
+    let plans = if options.quick {
+        w.quick_plans(&server.base_url())
+    } else {
+        w.plans(&server.base_url())
+    };
+    let plan = plans.first()?;
+    let seconds = if options.quick { 2 } else { 5 };
+    let mut figures = Vec::new();
+    let mut command = String::new();
+    for k in 0..=options.repeats {
+        match reference::wrk(&plan.url(0), plan.concurrency.unwrap_or(64), 2, seconds) {
+            Ok((rps, cmd)) if k > 0 => {
+                figures.push(rps);
+                command = cmd;
+            }
+            Ok(_) => {}
+            Err(why) => {
+                eprintln!("note: no ceiling row: {why}");
+                return None;
+            }
+        }
+    }
+    Some(Ceiling {
+        tool: reference::wrk_version(),
+        workload: w.id.to_string(),
+        req_per_s: crate::results::median(figures),
+        command,
+    })
 }
 
 fn select_workloads(ids: &[String]) -> anyhow::Result<Vec<Workload>> {

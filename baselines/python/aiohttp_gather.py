@@ -1,0 +1,76 @@
+"""python-aiohttp-gather: many GETs at once with asyncio.gather and aiohttp.
+
+The classic asyncio demo, measured. One `aiohttp.ClientSession` makes every
+request; `asyncio.gather` runs one `fetch()` coroutine per URL, so while one
+request waits on the server the event loop serves the others. Next to them
+runs the tutorial's `count()` coroutine, which wakes once per heartbeat
+period: under asyncio it keeps ticking while a slow `/delay/...` call
+waits, and here it records how late each tick was.
+
+    python3 aiohttp_gather.py --plan '{"target":"http://127.0.0.1:PORT","requests":100,
+        "delay":100,"bytes":256,"concurrency":null,"keep_alive":true,"timeout":30000,"heartbeat":10}'
+
+Prints one JSON summary line, the same object as `fanout run --json`.
+"""
+
+import asyncio
+import contextlib
+import sys
+import time
+
+import aiohttp
+
+from fanout_common import Heartbeat, Outcome, Plan, Sample, aiohttp_error_kind, error_sample, main, response_sample
+
+
+async def count(heartbeat: Heartbeat) -> None:
+    """The tutorial's count(): sleep until the next tick is due, tick, repeat.
+
+    It can only tick when the event loop gets back to it, so its lateness is
+    how responsive the loop stays while the requests are in flight."""
+    while (due := heartbeat.next_due()) is not None:
+        wait = (due - time.perf_counter_ns()) / 1e9
+        if wait > 0:
+            await asyncio.sleep(min(wait, 0.25))
+        else:
+            heartbeat.tick()
+
+
+async def fetch(session: aiohttp.ClientSession, bound, plan: Plan, i: int, url: str) -> Sample:
+    """GET request i and read the whole body; a failure is a sample too."""
+    async with bound:  # at most plan.concurrency requests in flight
+        started = time.perf_counter()
+        try:
+            async with session.get(url) as resp:
+                body = await resp.read()
+            return response_sample(plan, i, time.perf_counter() - started, resp.status, body)
+        except Exception as e:  # noqa: BLE001 — every failure is classified and counted
+            return error_sample(time.perf_counter() - started, aiohttp_error_kind(e), e)
+
+
+async def fan_out_async(plan: Plan) -> Outcome:
+    urls = plan.urls()
+    # Unbounded plans: no semaphore and no connector limit (aiohttp's default
+    # is 100 connections; 0 = unlimited). keep_alive off: force_close makes
+    # aiohttp send `Connection: close` and open a fresh connection each time.
+    connector = aiohttp.TCPConnector(limit=plan.concurrency or 0, force_close=not plan.keep_alive)
+    # `total` covers the whole request: connect, send, and reading the body.
+    timeout = aiohttp.ClientTimeout(total=plan.timeout / 1000)
+    bound = asyncio.Semaphore(plan.concurrency) if plan.concurrency else contextlib.nullcontext()
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        heartbeat = Heartbeat(plan.heartbeat)
+        ticker = asyncio.create_task(count(heartbeat))
+        t0 = time.perf_counter()
+        samples = await asyncio.gather(*(fetch(session, bound, plan, i, url) for i, url in enumerate(urls)))
+        wall = time.perf_counter() - t0
+        heartbeat.stop()
+        ticker.cancel()
+    return Outcome(list(samples), wall, heartbeat)
+
+
+def fan_out(plan: Plan) -> Outcome:
+    return asyncio.run(fan_out_async(plan))
+
+
+if __name__ == "__main__":
+    sys.exit(main("python-aiohttp-gather", __doc__.splitlines()[0], fan_out))

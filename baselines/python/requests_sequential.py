@@ -1,0 +1,40 @@
+"""python-requests-sequential: a plain loop of blocking requests.get calls.
+
+The "before" of the classic asyncio demo: one `requests.Session`, one GET
+after another, each waiting for the server's whole answer before the next
+starts — so N requests of /delay/D take about N x D. The `count()`-style
+heartbeat can only run between two requests (that is the point): while a
+request blocks, its ticks are late or missed.
+
+    python3 requests_sequential.py --plan '{"target":"http://127.0.0.1:PORT","requests":10,
+        "delay":100,"bytes":256,"concurrency":null,"keep_alive":true,"timeout":30000,"heartbeat":10}'
+
+Prints one JSON summary line, the same object as `fanout run --json`.
+"""
+
+import sys
+import time
+
+import requests
+
+from fanout_common import Heartbeat, Outcome, Plan, main, requests_sample
+
+
+def fan_out(plan: Plan) -> Outcome:
+    urls = plan.urls()
+    with requests.Session() as session:
+        if not plan.keep_alive:
+            session.headers["Connection"] = "close"  # a fresh connection per request
+        heartbeat = Heartbeat(plan.heartbeat)
+        t0 = time.perf_counter()
+        samples = []
+        for i, url in enumerate(urls):
+            samples.append(requests_sample(session, plan, i, url))
+            heartbeat.tick()  # the only moment the ticker gets to run
+        wall = time.perf_counter() - t0
+        heartbeat.stop()
+    return Outcome(samples, wall, heartbeat)
+
+
+if __name__ == "__main__":
+    sys.exit(main("python-requests-sequential", __doc__.splitlines()[0], fan_out))

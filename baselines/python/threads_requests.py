@@ -1,0 +1,69 @@
+"""python-threads-requests: blocking requests on a ThreadPoolExecutor.
+
+The usual pre-asyncio answer to "many HTTP calls at once": keep the blocking
+`requests` calls and run them on a `concurrent.futures.ThreadPoolExecutor`,
+`pool.map(fetch, urls)`. Each worker thread has its own `requests.Session`
+(requests does not document Session as thread-safe, so one per thread via
+`threading.local`), and the heartbeat ticks on a thread of its own.
+
+The pool has min(plan bound or N, 128) workers: the plan's bound when it
+has one, and never more than 128 threads — the size of the Rust
+`threadpool-ureq` row's pool — so an unbounded plan of 10 000 requests runs
+128 at a time, as a ThreadPoolExecutor in practice would.
+
+    python3 threads_requests.py --plan '{"target":"http://127.0.0.1:PORT","requests":100,
+        "delay":100,"bytes":256,"concurrency":null,"keep_alive":true,"timeout":30000,"heartbeat":10}'
+
+Prints one JSON summary line, the same object as `fanout run --json`.
+"""
+
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from fanout_common import Heartbeat, Outcome, Plan, main, requests_sample
+
+MAX_WORKERS = 128  # like the Rust threadpool-ureq row (rt-threads POOL_SIZE)
+
+
+def fan_out(plan: Plan) -> Outcome:
+    urls = plan.urls()
+    workers = min(plan.concurrency or plan.requests, MAX_WORKERS)
+    local = threading.local()
+    sessions = []  # every thread's session, closed at the end
+
+    def session() -> requests.Session:
+        """This thread's Session, made on its first request."""
+        if not hasattr(local, "session"):
+            s = requests.Session()
+            # One request at a time per thread: a pool of one connection.
+            s.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=1))
+            if not plan.keep_alive:
+                s.headers["Connection"] = "close"
+            local.session = s
+            sessions.append(s)
+        return local.session
+
+    def fetch(i: int, url: str):
+        return requests_sample(session(), plan, i, url)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        heartbeat = Heartbeat(plan.heartbeat)
+        ticker = threading.Thread(target=heartbeat.run_thread, name="heartbeat", daemon=True)
+        ticker.start()
+        t0 = time.perf_counter()
+        samples = list(pool.map(fetch, range(plan.requests), urls))
+        wall = time.perf_counter() - t0
+        heartbeat.stop()
+    ticker.join()
+    for s in sessions:
+        s.close()
+    return Outcome(samples, wall, heartbeat)
+
+
+if __name__ == "__main__":
+    sys.exit(main("python-threads-requests", __doc__.splitlines()[0], fan_out))

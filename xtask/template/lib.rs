@@ -33,6 +33,7 @@ impl Runtime for {Type} {
             upstream: Upstream::Maintained,
             max_concurrency: Some(64),
             tuned: None,
+            deviations: &[],
         }
     }
 

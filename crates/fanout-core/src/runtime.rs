@@ -72,6 +72,11 @@ pub struct Description {
     /// `Some(what)` for a tuned variant: the settings that differ from the
     /// idiomatic row. `None` for idiomatic rows.
     pub tuned: Option<&'static str>,
+    /// Conformance checks this row is known not to pass, each with the reason
+    /// (a client behaviour the row cannot change). The kit still runs them
+    /// and reports the outcome as a known deviation instead of a failure;
+    /// the crate README must say the same.
+    pub deviations: &'static [(&'static str, &'static str)],
 }
 
 /// Why a row could not start.

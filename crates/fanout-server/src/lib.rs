@@ -7,6 +7,7 @@
 //! | route | answer |
 //! |---|---|
 //! | `GET /delay/{ms}?id=N&bytes=B` | waits `ms` (≤ 60 000), then 200 with the deterministic body of `(N, B)` (B ≤ 64 MiB; both default to 0) |
+//! | `GET /delay/{ms}?id=N&bytes=B&seed=S&error=‰&reset=‰&stall=‰&truncate=‰&slow=‰&stall_ms=T` | the same, unless [`fanout_core::Faults::decide`]`(N)` picks a fault (see below) |
 //! | `GET /status/{code}` | an empty answer with that status (200..=599) |
 //! | `GET /stats` | the counters, [`ServerStats`] as JSON |
 //! | `POST /stats/reset` | zeroes the counters (as [`Target::reset_stats`] says), 204 |
@@ -16,6 +17,28 @@
 //! path `404`, a known path with the wrong method `405` — never a crash.
 //! Unknown or repeated query parameters are rejected, so a typo is not
 //! silently ignored.
+//!
+//! ## Faults
+//!
+//! The fault keys are the ones [`fanout_core::Plan::url`] writes: rates in
+//! requests per thousand (each ≤ 1000, their sum ≤ 1000), a `seed`, and
+//! `stall_ms` (≤ 60 000; 60 000 when absent). The server builds a
+//! [`fanout_core::Faults`] and asks `decide(id)`, so the conformance kit
+//! knows exactly which request got which fault. On the wire:
+//!
+//! - `error`: after the delay, `503 Service Unavailable`, empty body.
+//! - `reset`: after the delay, the connection is closed with an RST
+//!   (`SO_LINGER` 0) and no response byte: the client reads
+//!   `ECONNRESET`.
+//! - `stall`: waits `stall_ms` instead of `ms`, then answers normally (the
+//!   client has timed out by then); a stop drops it like any sleeping request,
+//!   and so does the client closing its connection (hyper notices).
+//! - `truncate`: after the delay, `200` with `Content-Length: B` but only the
+//!   first `⌊B/2⌋` body bytes, then the connection closes (a FIN): the client
+//!   reads a short body and EOF.
+//! - `slow`: the whole, correct body, in 8 pieces 5 ms apart (about 40 ms more).
+//!
+//! Without fault keys nothing of this runs: no hash, no allocation.
 //!
 //! It runs in-process ([`Server::start`], for tests) or in the foreground of
 //! its own process ([`serve_foreground`], for the `fanout-server` binary and
@@ -31,14 +54,27 @@
 //!   handlers cut short because the server stopped. A `/stats` request counts
 //!   once it is answered; a `/stats/reset` request ends before its reset, so
 //!   it leaves no trace.
-//! - `connections`: TCP connections accepted.
+//! - `connections`: TCP connections accepted and served (not those reset at
+//!   once over [`Config::max_connections`]).
 //! - `in_flight` / `peak_in_flight`: handlers running now / at most at once.
 //!   A `/delay` request is in flight while it sleeps; its body is written
 //!   after it leaves. The `/stats` snapshot is taken before the `/stats`
 //!   request itself enters.
 //! - `bad_requests`: requests this server answered with 400 (not `/status/400`,
 //!   and not requests hyper refused before routing, such as a broken request line).
+//! - `injected.{error,reset,stall,truncate,slow}`: faults decided, counted
+//!   when decided (a stalled request counts while it stalls; a request
+//!   dropped during its delay by a stop still counts).
+//!
+//! ## Limits
+//!
+//! [`Config::max_connections`] connections at once (more are accepted and
+//! reset at once); a request head must arrive within
+//! [`Config::header_read_timeout`] (which is also how long an idle keep-alive
+//! connection is kept); a head over 64 KiB or 100 header lines gets `431`
+//! and a close.
 
+mod conn;
 mod response;
 mod route;
 mod serve;
@@ -48,6 +84,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use fanout_core::target::{ServerStats, Target};
 use tokio::sync::oneshot;
@@ -63,6 +100,16 @@ pub struct Config {
     pub port: u16,
     /// Tokio worker threads; `None` (the default) means one per core.
     pub workers: Option<usize>,
+    /// Most connections open at once; default 16 384. One more is accepted
+    /// and closed at once with an RST (it never waits in the backlog), until
+    /// some close. Keep it under the process's open-files limit.
+    pub max_connections: usize,
+    /// How long a client gets to send a request head; default 60 s. hyper
+    /// also applies it to an idle keep-alive connection waiting for its next
+    /// request, so it is as long as common servers' idle timeouts: a client
+    /// pool idle between fan-outs keeps its connections. A client that
+    /// trickles its head is closed when it runs out (no response).
+    pub header_read_timeout: Duration,
 }
 
 impl Default for Config {
@@ -71,6 +118,8 @@ impl Default for Config {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             workers: None,
+            max_connections: 16_384,
+            header_read_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -96,12 +145,13 @@ impl Server {
     /// Starts the server in-process on its own multi-thread tokio runtime
     /// (in a background thread) and returns once it is listening.
     ///
-    /// Fails if the address cannot be bound, or `workers` is `Some(0)`.
+    /// Fails if the address cannot be bound, or `workers` is `Some(0)`,
+    /// `max_connections` 0 or `header_read_timeout` zero (`InvalidInput`).
     pub fn start(config: Config) -> io::Result<Server> {
         let runtime = serve::runtime(&config)?;
         let listener = serve::bind(&config)?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared::new());
+        let shared = Arc::new(Shared::new(&config));
         let (stop, stop_rx) = oneshot::channel::<()>();
         let (stopped_tx, stopped) = mpsc::channel();
         let serving = shared.clone();
@@ -230,7 +280,7 @@ pub fn serve_foreground(
     };
     let listener = serve::bind(&config)?;
     on_ready(listener.local_addr()?);
-    let result = runtime.block_on(serve::serve(listener, Arc::new(Shared::new()), stop));
+    let result = runtime.block_on(serve::serve(listener, Arc::new(Shared::new(&config)), stop));
     runtime.shutdown_timeout(RUNTIME_SHUTDOWN);
     result
 }

@@ -6,18 +6,31 @@
 //! hand (digits only, no sign, no overflow) and against the bounds in
 //! [`fanout_core::plan`], so a malformed or out-of-bounds request is a 4xx,
 //! never a panic and never a silently clamped value.
+//!
+//! `/delay` also takes the fault keys [`fanout_core::Plan::url`] writes
+//! (`seed`, `error`, `reset`, `stall`, `truncate`, `slow`, `stall_ms`); they
+//! become a [`Faults`], which the handler asks what to do to the request.
 
+use fanout_core::Faults;
 use fanout_core::plan::{MAX_BYTES, MAX_DELAY};
 use http::{Method, StatusCode};
 
 /// The routes, one line each, for 404 and 405 answers.
-pub(crate) const ROUTES: &str =
-    "GET /delay/{ms}?id=N&bytes=B, GET /status/{code}, GET /stats, POST /stats/reset";
+pub(crate) const ROUTES: &str = "GET /delay/{ms}?id=N&bytes=B (and fault keys), \
+     GET /status/{code}, GET /stats, POST /stats/reset";
+
+/// The query keys `/delay` takes, for the reason an unknown key gets.
+const DELAY_KEYS: &str = "id, bytes, seed, error, reset, stall, truncate, slow and stall_ms";
+
+/// A fault rate is in requests per thousand.
+const MAX_RATE: u64 = 1000;
 
 /// A request the server will answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Route {
-    /// `GET /delay/{ms}?id=N&bytes=B`: wait `ms`, then the body of `(id, bytes)`.
+    /// `GET /delay/{ms}?id=N&bytes=B[&seed=S&error=‰…&stall_ms=T]`: wait
+    /// `ms`, then the body of `(id, bytes)` — unless `faults` decides
+    /// otherwise for `id`.
     Delay {
         /// Milliseconds to wait, at most [`MAX_DELAY`].
         ms: u64,
@@ -25,6 +38,11 @@ pub(crate) enum Route {
         id: u64,
         /// Body length, at most [`MAX_BYTES`].
         bytes: u64,
+        /// Fault rates and seed; all zero (no fault keys) = no faults.
+        faults: Faults,
+        /// Milliseconds a stalled request waits instead of `ms`, at most
+        /// [`MAX_DELAY`]; [`MAX_DELAY`] when the query has no `stall_ms`.
+        stall_ms: u64,
     },
     /// `GET /status/{code}`: an empty answer with this status (200..=599).
     Status(StatusCode),
@@ -55,8 +73,7 @@ pub(crate) fn parse(method: &Method, path: &str, query: Option<&str>) -> Result<
     {
         require(method, Method::GET, "GET")?;
         let ms = delay(ms)?;
-        let (id, bytes) = delay_query(query)?;
-        return Ok(Route::Delay { ms, id, bytes });
+        return delay_query(ms, query);
     }
     if let Some(code) = path
         .strip_prefix("/status/")
@@ -154,9 +171,11 @@ fn status(s: &str) -> Result<StatusCode, Reject> {
     }
 }
 
-/// `id` and `bytes`, each optional (default 0), each at most once, nothing else.
-fn delay_query(query: Option<&str>) -> Result<(u64, u64), Reject> {
-    let (mut id, mut bytes) = (None, None);
+/// The `/delay` query: `id` and `bytes` (default 0), the fault keys (rates
+/// default 0, `seed` 0, `stall_ms` [`MAX_DELAY`]), each at most once, nothing else.
+fn delay_query(ms: u64, query: Option<&str>) -> Result<Route, Reject> {
+    let (mut id, mut bytes, mut seed, mut stall_ms) = (None, None, None, None);
+    let (mut error, mut reset, mut stall, mut truncate, mut slow) = (None, None, None, None, None);
     for pair in query.into_iter().flat_map(|q| q.split('&')) {
         if pair.is_empty() {
             return Err(bad("empty query parameter (a stray '&')".into()));
@@ -169,9 +188,16 @@ fn delay_query(query: Option<&str>) -> Result<(u64, u64), Reject> {
         let (slot, parsed) = match key {
             "id" => (&mut id, id_value(value)?),
             "bytes" => (&mut bytes, bytes_value(value)?),
+            "seed" => (&mut seed, seed_value(value)?),
+            "error" => (&mut error, rate_value(key, value)?),
+            "reset" => (&mut reset, rate_value(key, value)?),
+            "stall" => (&mut stall, rate_value(key, value)?),
+            "truncate" => (&mut truncate, rate_value(key, value)?),
+            "slow" => (&mut slow, rate_value(key, value)?),
+            "stall_ms" => (&mut stall_ms, stall_ms_value(value)?),
             _ => {
                 return Err(bad(format!(
-                    "unknown query parameter {key:?}; /delay takes id and bytes"
+                    "unknown query parameter {key:?}; /delay takes {DELAY_KEYS}"
                 )));
             }
         };
@@ -179,7 +205,29 @@ fn delay_query(query: Option<&str>) -> Result<(u64, u64), Reject> {
             return Err(bad(format!("query parameter {key:?} is given twice")));
         }
     }
-    Ok((id.unwrap_or(0), bytes.unwrap_or(0)))
+    // Each rate is at most MAX_RATE (checked above), so each fits a u16.
+    let rate = |r: Option<u64>| r.unwrap_or(0) as u16;
+    let faults = Faults {
+        seed: seed.unwrap_or(0),
+        error: rate(error),
+        reset: rate(reset),
+        stall: rate(stall),
+        truncate: rate(truncate),
+        slow: rate(slow),
+    };
+    faults.validate().map_err(bad)?;
+    Ok(Route::Delay {
+        ms,
+        id: id.unwrap_or(0),
+        bytes: bytes.unwrap_or(0),
+        // No rates: no faults, whatever the seed.
+        faults: if faults.is_none() {
+            Faults::default()
+        } else {
+            faults
+        },
+        stall_ms: stall_ms.unwrap_or(MAX_DELAY.as_millis() as u64),
+    })
 }
 
 fn id_value(v: &str) -> Result<u64, Reject> {
@@ -204,6 +252,42 @@ fn bytes_value(v: &str) -> Result<u64, Reject> {
     }
 }
 
+fn seed_value(v: &str) -> Result<u64, Reject> {
+    match parse_u64(v) {
+        Ok(seed) => Ok(seed),
+        Err(NumError::Overflow) => Err(bad(format!("seed {v} does not fit in 64 bits"))),
+        Err(NumError::Empty | NumError::NotDigits) => Err(bad(format!(
+            "seed {v:?} is not a whole number (digits only)"
+        ))),
+    }
+}
+
+/// A fault rate, ‰: `key` is the fault's name, for the reason.
+fn rate_value(key: &str, v: &str) -> Result<u64, Reject> {
+    match parse_u64(v) {
+        Ok(r) if r <= MAX_RATE => Ok(r),
+        Ok(_) | Err(NumError::Overflow) => Err(bad(format!(
+            "{key} rate {v}‰ is over 1000‰ (rates are per thousand requests)"
+        ))),
+        Err(NumError::Empty | NumError::NotDigits) => Err(bad(format!(
+            "{key} rate {v:?} is not a whole number of ‰ (digits only, 0..=1000)"
+        ))),
+    }
+}
+
+fn stall_ms_value(v: &str) -> Result<u64, Reject> {
+    let max = MAX_DELAY.as_millis();
+    match parse_u64(v) {
+        Ok(ms) if u128::from(ms) <= max => Ok(ms),
+        Ok(_) | Err(NumError::Overflow) => {
+            Err(bad(format!("stall_ms {v} is over the {max} ms bound")))
+        }
+        Err(NumError::Empty | NumError::NotDigits) => Err(bad(format!(
+            "stall_ms {v:?} is not a whole number of milliseconds (digits only)"
+        ))),
+    }
+}
+
 fn no_query(path: &str, query: Option<&str>) -> Result<(), Reject> {
     match query {
         None => Ok(()),
@@ -219,6 +303,17 @@ mod tests {
         parse(&Method::GET, path, query)
     }
 
+    /// A `/delay` route without faults.
+    fn plain(ms: u64, id: u64, bytes: u64) -> Route {
+        Route::Delay {
+            ms,
+            id,
+            bytes,
+            faults: Faults::default(),
+            stall_ms: 60_000,
+        }
+    }
+
     fn reason(r: Result<Route, Reject>) -> String {
         match r {
             Err(Reject::BadRequest(reason)) => reason,
@@ -230,46 +325,17 @@ mod tests {
     fn delay_with_and_without_query() {
         assert_eq!(
             get("/delay/100", Some("id=7&bytes=1024")),
-            Ok(Route::Delay {
-                ms: 100,
-                id: 7,
-                bytes: 1024
-            })
+            Ok(plain(100, 7, 1024))
         );
-        assert_eq!(
-            get("/delay/0", Some("bytes=5&id=1")),
-            Ok(Route::Delay {
-                ms: 0,
-                id: 1,
-                bytes: 5
-            })
-        );
-        assert_eq!(
-            get("/delay/60000", None),
-            Ok(Route::Delay {
-                ms: 60_000,
-                id: 0,
-                bytes: 0
-            })
-        );
-        assert_eq!(
-            get("/delay/3", Some("")),
-            Ok(Route::Delay {
-                ms: 3,
-                id: 0,
-                bytes: 0
-            })
-        );
+        assert_eq!(get("/delay/0", Some("bytes=5&id=1")), Ok(plain(0, 1, 5)));
+        assert_eq!(get("/delay/60000", None), Ok(plain(60_000, 0, 0)));
+        assert_eq!(get("/delay/3", Some("")), Ok(plain(3, 0, 0)));
         assert_eq!(
             get(
                 "/delay/0",
                 Some(&format!("id={}&bytes={MAX_BYTES}", u64::MAX))
             ),
-            Ok(Route::Delay {
-                ms: 0,
-                id: u64::MAX,
-                bytes: MAX_BYTES
-            })
+            Ok(plain(0, u64::MAX, MAX_BYTES))
         );
     }
 
@@ -398,6 +464,204 @@ mod tests {
         assert_eq!(parse_u64(""), Err(NumError::Empty));
         for s in ["-1", "+1", " 1", "1 ", "0x10", "1e3", "١"] {
             assert_eq!(parse_u64(s), Err(NumError::NotDigits), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn fault_keys() {
+        let faulty = |ms, id, bytes, faults, stall_ms| {
+            Ok(Route::Delay {
+                ms,
+                id,
+                bytes,
+                faults,
+                stall_ms,
+            })
+        };
+        assert_eq!(
+            get(
+                "/delay/5",
+                Some(
+                    "id=3&bytes=10&seed=42&error=100&reset=50&stall=20&truncate=30&slow=800&stall_ms=31000"
+                )
+            ),
+            faulty(
+                5,
+                3,
+                10,
+                Faults {
+                    seed: 42,
+                    error: 100,
+                    reset: 50,
+                    stall: 20,
+                    truncate: 30,
+                    slow: 800
+                },
+                31_000
+            )
+        );
+        // Any order; absent rates are 0; absent stall_ms is the bound.
+        assert_eq!(
+            get("/delay/0", Some("slow=1000&seed=7")),
+            faulty(
+                0,
+                0,
+                0,
+                Faults {
+                    seed: 7,
+                    slow: 1000,
+                    ..Faults::default()
+                },
+                60_000
+            )
+        );
+        // A seed or a stall time without rates is no fault at all.
+        assert_eq!(
+            get("/delay/1", Some("seed=9&stall_ms=5&error=0")),
+            faulty(1, 0, 0, Faults::default(), 5)
+        );
+    }
+
+    #[test]
+    fn malformed_fault_keys_have_reasons() {
+        let cases: &[(&str, &str)] = &[
+            ("error=1001", "error rate 1001‰ is over 1000‰"),
+            ("slow=65536", "slow rate 65536‰ is over 1000‰"),
+            ("reset=99999999999999999999", "over 1000‰"),
+            ("stall=-1", "not a whole number of ‰"),
+            ("truncate=", "not a whole number of ‰"),
+            ("error=600&reset=401", "add up to 1001‰"),
+            (
+                "error=1000&reset=1000&stall=1000&truncate=1000&slow=1000",
+                "add up to 5000‰",
+            ),
+            (
+                "seed=18446744073709551616",
+                "seed 18446744073709551616 does not fit",
+            ),
+            ("seed=x", "seed \"x\" is not a whole number"),
+            (
+                "stall_ms=60001",
+                "stall_ms 60001 is over the 60000 ms bound",
+            ),
+            ("stall_ms=1e3", "not a whole number of milliseconds"),
+            ("seed=1&seed=1", "given twice"),
+            ("error=1&error=1", "given twice"),
+            ("stall_ms=1&stall_ms=1", "given twice"),
+            (
+                "Error=1",
+                "unknown query parameter \"Error\"; /delay takes id, bytes, seed",
+            ),
+            ("stallms=1", "unknown query parameter"),
+        ];
+        for &(query, want) in cases {
+            let got = reason(get("/delay/1", Some(query)));
+            assert!(got.contains(want), "{query}: {got:?} lacks {want:?}");
+            assert!(!got.contains('\n'), "{got:?} is not one line");
+        }
+    }
+
+    mod props {
+        use std::time::Duration;
+
+        use fanout_core::Plan;
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// Fault rates summing to at most 1000, often all zero.
+        fn faults() -> impl Strategy<Value = Faults> {
+            prop_oneof![
+                1 => any::<u64>().prop_map(|seed| Faults { seed, ..Faults::default() }),
+                3 => (any::<u64>(), proptest::collection::vec(0u16..=1000, 5)).prop_map(
+                    |(seed, mut r)| {
+                        // Scale down until the sum fits.
+                        while r.iter().map(|&x| u32::from(x)).sum::<u32>() > 1000 {
+                            for x in &mut r {
+                                *x /= 2;
+                            }
+                        }
+                        Faults {
+                            seed,
+                            error: r[0],
+                            reset: r[1],
+                            stall: r[2],
+                            truncate: r[3],
+                            slow: r[4],
+                        }
+                    }
+                ),
+            ]
+        }
+
+        fn split(url: &str) -> (String, Option<String>) {
+            let uri: http::Uri = url.parse().expect("the plan's URL is a URI");
+            (uri.path().to_owned(), uri.query().map(str::to_owned))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn any_path_and_query_is_answered_without_panicking(
+                path in "\\PC*",
+                query in proptest::option::of("\\PC*"),
+                method in prop_oneof![Just(Method::GET), Just(Method::POST), Just(Method::HEAD)],
+            ) {
+                let _ = parse(&method, &path, query.as_deref());
+            }
+
+            #[test]
+            fn delay_like_requests_are_answered_without_panicking(
+                ms in "[0-9a-z+-]{0,25}",
+                pairs in proptest::collection::vec(
+                    (
+                        prop_oneof![
+                            Just("id"), Just("bytes"), Just("seed"), Just("error"), Just("reset"),
+                            Just("stall"), Just("truncate"), Just("slow"), Just("stall_ms"), Just("x"),
+                        ],
+                        prop_oneof!["[0-9]{0,22}", "\\PC{0,6}"],
+                    ),
+                    0..8,
+                ),
+            ) {
+                let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let query = query.join("&");
+                match get(&format!("/delay/{ms}"), Some(&query)) {
+                    Ok(Route::Delay { ms: got, faults, stall_ms, .. }) => {
+                        prop_assert!(got <= 60_000 && stall_ms <= 60_000);
+                        prop_assert!(faults.validate().is_ok());
+                    }
+                    Err(Reject::BadRequest(reason)) => prop_assert!(!reason.contains('\n')),
+                    other => prop_assert!(false, "unexpected {other:?}"),
+                }
+            }
+
+            #[test]
+            fn the_plans_urls_parse_back_to_its_values(
+                ms in 0u64..=60_000,
+                id in any::<u64>(),
+                bytes in 0..=MAX_BYTES,
+                faults in faults(),
+                timeout_ms in 1u64..=120_000,
+            ) {
+                let mut plan = Plan::new("http://127.0.0.1:9", 1, Duration::from_millis(ms));
+                plan.bytes = bytes;
+                plan.faults = faults;
+                plan.timeout = Duration::from_millis(timeout_ms);
+                prop_assert_eq!(plan.validate(), Ok(()));
+                let (path, query) = split(&plan.url(id));
+                let want_faults = if faults.is_none() { Faults::default() } else { faults };
+                let want_stall = if faults.stall > 0 { (timeout_ms + 1000).min(60_000) } else { 60_000 };
+                prop_assert_eq!(
+                    get(&path, query.as_deref()),
+                    Ok(Route::Delay { ms, id, bytes, faults: want_faults, stall_ms: want_stall })
+                );
+                // And the handler's decision is the plan's.
+                if let Ok(Route::Delay { faults: parsed, .. }) = get(&path, query.as_deref()) {
+                    prop_assert_eq!(parsed.decide(id), faults.decide(id));
+                }
+            }
         }
     }
 }

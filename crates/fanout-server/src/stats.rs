@@ -7,7 +7,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use fanout_core::target::ServerStats;
+use fanout_core::Fault;
+use fanout_core::target::{Injected, ServerStats};
 
 /// One counter, alone on a cache line (128 bytes covers adjacent-line prefetch).
 #[derive(Debug, Default)]
@@ -22,6 +23,8 @@ pub(crate) struct Counters {
     in_flight: Counter,
     peak_in_flight: Counter,
     bad_requests: Counter,
+    /// Faults injected, in [`Fault::ALL`] order.
+    injected: [Counter; 5],
 }
 
 impl Counters {
@@ -33,6 +36,15 @@ impl Counters {
     /// Counts a request answered with 400 because it was malformed or out of bounds.
     pub(crate) fn bad_request(&self) {
         self.bad_requests.0.fetch_add(1, Relaxed);
+    }
+
+    /// Counts a fault decided for a request (when it is decided: a stalled
+    /// request counts while it is still stalling). A kind this server does
+    /// not know is not counted.
+    pub(crate) fn injected(&self, fault: Fault) {
+        if let Some(i) = Fault::ALL.iter().position(|&f| f == fault) {
+            self.injected[i].0.fetch_add(1, Relaxed);
+        }
     }
 
     /// Marks a handler as running until the guard drops — also when the
@@ -54,7 +66,17 @@ impl Counters {
             in_flight: self.in_flight.0.load(Relaxed),
             peak_in_flight: self.peak_in_flight.0.load(Relaxed),
             bad_requests: self.bad_requests.0.load(Relaxed),
-            injected: Default::default(),
+            injected: {
+                let [error, reset, stall, truncate, slow] =
+                    self.injected.each_ref().map(|c| c.0.load(Relaxed));
+                Injected {
+                    error,
+                    reset,
+                    stall,
+                    truncate,
+                    slow,
+                }
+            },
         }
     }
 
@@ -64,6 +86,9 @@ impl Counters {
         self.requests.0.store(0, Relaxed);
         self.connections.0.store(0, Relaxed);
         self.bad_requests.0.store(0, Relaxed);
+        for c in &self.injected {
+            c.0.store(0, Relaxed);
+        }
         self.peak_in_flight
             .0
             .store(self.in_flight.0.load(Relaxed), Relaxed);
@@ -97,6 +122,18 @@ mod tests {
         let s = c.snapshot();
         assert_eq!((s.in_flight, s.peak_in_flight, s.requests), (1, 2, 1));
         c.bad_request();
+        c.injected(Fault::Stall);
+        c.injected(Fault::Slow);
+        c.injected(Fault::Slow);
+        let s = c.snapshot();
+        assert_eq!(
+            s.injected,
+            Injected {
+                stall: 1,
+                slow: 2,
+                ..Injected::default()
+            }
+        );
         c.reset();
         assert_eq!(
             c.snapshot(),
@@ -105,7 +142,8 @@ mod tests {
                 connections: 0,
                 in_flight: 1,
                 peak_in_flight: 1,
-                bad_requests: 0
+                bad_requests: 0,
+                injected: Injected::default(),
             }
         );
         drop(b);

@@ -3,18 +3,19 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use fanout_core::body::expected;
 
 const BIN: &str = env!("CARGO_BIN_EXE_fanout-server");
 
-#[test]
-fn prints_its_address_first_then_serves() {
+/// Spawns the binary with `args` and reads its address from the first stdout line.
+fn spawn(args: &[&str]) -> (Child, SocketAddr) {
     let mut child = Command::new(BIN)
-        .args(["--port", "0", "--workers", "2"])
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -26,6 +27,12 @@ fn prints_its_address_first_then_serves() {
         .unwrap();
     let addr: SocketAddr = first.trim_end().parse().expect("first line is the address");
     assert!(addr.ip().is_loopback() && addr.port() != 0, "{addr}");
+    (child, addr)
+}
+
+#[test]
+fn prints_its_address_first_then_serves() {
+    let (mut child, addr) = spawn(&["--port", "0", "--workers", "2"]);
 
     let reply = common::get(addr, "/delay/0?id=9&bytes=1000");
     assert_eq!(reply.status, 200);
@@ -49,6 +56,44 @@ fn prints_its_address_first_then_serves() {
 }
 
 #[test]
+fn connection_cap_and_header_timeout_flags() {
+    let (mut child, addr) = spawn(&[
+        "--workers",
+        "1",
+        "--max-connections",
+        "1",
+        "--header-read-timeout",
+        "1s",
+    ]);
+    let mut first = common::Client::connect(addr);
+    assert_eq!(first.request("GET", "/status/200", "").status, 200);
+    // The second connection is over the cap: reset at once.
+    let mut second = TcpStream::connect(addr).unwrap();
+    let (bytes, end) = common::read_until_end(&mut second, Duration::from_secs(10));
+    assert_eq!((bytes.len(), end), (0, common::End::Reset));
+    // The first, idle, is closed after about a second; then there is room.
+    let started = Instant::now();
+    assert!(first.closed_by_server());
+    assert!(started.elapsed() < Duration::from_secs(3));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut s = TcpStream::connect(addr).unwrap();
+        let _ = s.write_all(b"GET /status/204 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+        let (bytes, _) = common::read_until_end(&mut s, Duration::from_secs(10));
+        if bytes.starts_with(b"HTTP/1.1 204") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no room after the idle connection closed"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
 fn bad_arguments_are_a_clap_error() {
     let out = Command::new(BIN)
         .args(["--port", "70000"])
@@ -58,9 +103,23 @@ fn bad_arguments_are_a_clap_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--port"));
     let out = Command::new(BIN).args(["--workers", "0"]).output().unwrap();
     assert!(!out.status.success());
+    for bad in [
+        ["--max-connections", "0"],
+        ["--header-read-timeout", "0ms"],
+        ["--header-read-timeout", "later"],
+    ] {
+        let out = Command::new(BIN).args(bad).output().unwrap();
+        assert!(!out.status.success(), "{bad:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(bad[0]),
+            "{bad:?}"
+        );
+    }
     let out = Command::new(BIN).arg("--help").output().unwrap();
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("/delay/{ms}"));
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("/delay/{ms}"));
+    assert!(help.contains("--max-connections") && help.contains("--header-read-timeout"));
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use common::{Client, get, wait_until};
 use fanout_core::body::expected;
-use fanout_core::target::{ServerStats, Target};
+use fanout_core::target::{Injected, ServerStats, Target};
 use fanout_server::{Config, Server};
 
 fn start() -> Server {
@@ -244,7 +244,8 @@ fn stats_over_http_and_reset() {
             connections: 5,
             in_flight: 0,
             peak_in_flight: 1,
-            bad_requests: 1
+            bad_requests: 1,
+            injected: Injected::default(),
         }
     );
     assert_eq!(
@@ -275,7 +276,8 @@ fn stats_over_http_and_reset() {
             connections: 0,
             in_flight: 1,
             peak_in_flight: 1,
-            bad_requests: 0
+            bad_requests: 0,
+            injected: Injected::default(),
         }
     );
 }

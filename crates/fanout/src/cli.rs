@@ -373,6 +373,7 @@ fn report(args: ReportArgs) -> anyhow::Result<i32> {
     std::fs::copy(&json, tmp.path().join("results.json"))?;
     crate::report::write_report(&results, tmp.path())?;
     crate::sweep::swap_into_place(tmp, &args.out)?;
+    crate::sweep::update_project_readme(&results, &args.out)?;
     eprintln!("rendered {} from results.json", args.out.display());
     Ok(0)
 }

@@ -612,7 +612,26 @@ pub fn write_results(results: &Results, out: &Path) -> anyhow::Result<()> {
         serde_json::to_string_pretty(results)?,
     )?;
     crate::report::write_report(results, tmp.path())?;
-    swap_into_place(tmp, out)
+    swap_into_place(tmp, out)?;
+    update_project_readme(results, out)
+}
+
+/// When `out` is the project's `results/` (a `README.md` with the generated
+/// block's markers beside it), refreshes that block from `results`.
+pub fn update_project_readme(results: &Results, out: &Path) -> anyhow::Result<()> {
+    if out.file_name().is_some_and(|n| n == "results") {
+        let parent = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if crate::report::update_readme(&parent.join("README.md"), results)? {
+            eprintln!(
+                "updated the results block of {}",
+                parent.join("README.md").display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Replaces directory `out` with the temporary directory `tmp`.

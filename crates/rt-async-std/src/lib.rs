@@ -51,6 +51,7 @@ impl Runtime for AsyncStd {
             // host and queues the rest (its default, kept: idiomatic row).
             max_concurrency: Some(client::MAX_CONNECTIONS_PER_HOST as u64),
             tuned: None,
+            deviations: &[],
         }
     }
 

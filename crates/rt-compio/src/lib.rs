@@ -49,6 +49,7 @@ impl Runtime for Compio {
             upstream: Upstream::Maintained,
             max_concurrency: None,
             tuned: None,
+            deviations: &[],
         }
     }
 

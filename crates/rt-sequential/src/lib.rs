@@ -96,6 +96,7 @@ impl Runtime for Sequential {
             upstream: Upstream::Maintained,
             max_concurrency: Some(1),
             tuned: None,
+            deviations: &[],
         }
     }
 

@@ -57,6 +57,7 @@ impl Runtime for Threads {
             upstream: Upstream::Maintained,
             max_concurrency,
             tuned: None,
+            deviations: &[],
         }
     }
 

@@ -77,6 +77,7 @@ impl Runtime for Tokio {
             upstream: Upstream::Maintained,
             max_concurrency: None,
             tuned: None,
+            deviations: &[],
         }
     }
 

@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
@@ -103,6 +103,12 @@ impl Client {
         reply
     }
 
+    /// The socket, for raw reads (nothing must be buffered yet).
+    pub fn stream(&mut self) -> &mut TcpStream {
+        assert!(self.reader.buffer().is_empty(), "bytes are buffered");
+        self.reader.get_mut()
+    }
+
     /// Whether the server has closed the connection (reads EOF or a reset).
     pub fn closed_by_server(&mut self) -> bool {
         let mut byte = [0u8; 1];
@@ -127,4 +133,80 @@ pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
         assert!(Instant::now() < deadline, "timed out waiting until {what}");
         std::thread::yield_now();
     }
+}
+
+/// How a raw read ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// The server closed the connection (FIN).
+    Eof,
+    /// The server reset the connection (RST).
+    Reset,
+    /// Nothing more arrived within the read timeout.
+    TimedOut,
+    /// Some other read error.
+    Other(ErrorKind),
+}
+
+/// Reads until the server closes or resets the connection, or nothing
+/// arrives for `idle`; returns the bytes read and how it ended.
+pub fn read_until_end(stream: &mut TcpStream, idle: Duration) -> (Vec<u8>, End) {
+    stream.set_read_timeout(Some(idle)).unwrap();
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return (out, End::Eof),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => {
+                let end = match e.kind() {
+                    ErrorKind::ConnectionReset => End::Reset,
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut => End::TimedOut,
+                    kind => End::Other(kind),
+                };
+                return (out, end);
+            }
+        }
+    }
+}
+
+/// A GET with `Connection: close` on a fresh connection, read raw until the
+/// end: a complete answer ends with [`End::Eof`].
+pub fn raw_get(addr: SocketAddr, target: &str, idle: Duration) -> (Vec<u8>, End) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .write_all(
+            format!("GET {target} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .expect("write");
+    read_until_end(&mut stream, idle)
+}
+
+/// A raw response split into status, headers and the bytes after the head.
+pub fn split_head(raw: &[u8]) -> (u16, Vec<(String, String)>, &[u8]) {
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no complete head in {:?}", String::from_utf8_lossy(raw)));
+    let head = std::str::from_utf8(&raw[..end]).expect("head is UTF-8");
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap();
+    assert!(status_line.starts_with("HTTP/1.1 "), "{status_line:?}");
+    let status = status_line[9..12].parse().expect("status code");
+    let headers = lines
+        .map(|l| {
+            let (k, v) = l.split_once(':').expect("header has a colon");
+            (k.trim().to_ascii_lowercase(), v.trim().to_owned())
+        })
+        .collect();
+    (status, headers, &raw[end + 4..])
+}
+
+/// The value of header `name` (lower case) in [`split_head`]'s headers.
+pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }

@@ -209,3 +209,128 @@ fn sweep_rejects_unknown_rows_and_workloads() {
     );
     assert_clean_failure(&fanout(&["sweep", "--repeats", "0"]), "--repeats");
 }
+
+#[test]
+fn a_target_that_is_not_an_http_server_is_classified_not_a_panic() {
+    // Accepts every connection and closes it at once.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten().take(200) {
+            drop(stream);
+        }
+    });
+    for row in ["sequential-ureq", "tokio-hyper", "tokio-reqwest"] {
+        let o = fanout(&[
+            "run", "-r", row, "-n", "5", "-d", "0ms", "--target", &target, "--json",
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{row}: {}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+        let failed: u64 = v["errors"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|n| n.as_u64().unwrap())
+            .sum();
+        assert_eq!((v["ok"].as_u64(), failed), (Some(0), 5), "{row}: {v}");
+        assert!(!stderr(&o).contains("panicked"));
+    }
+}
+
+#[test]
+fn a_server_killed_mid_run_leaves_every_request_accounted_for() {
+    use std::io::{BufRead, BufReader};
+    let mut server = Command::new(env!("CARGO_BIN_EXE_fanout"))
+        .args(["serve", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut addr = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut addr)
+        .unwrap();
+    let target = format!("http://{}", addr.trim());
+    let client = Command::new(env!("CARGO_BIN_EXE_fanout"))
+        .args([
+            "run",
+            "-r",
+            "tokio-reqwest",
+            "-n",
+            "60",
+            "-d",
+            "200ms",
+            "-c",
+            "6",
+            "--timeout",
+            "5s",
+            "--target",
+            &target,
+            "--json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // 60 × 200 ms, 6 at a time, is about 2 s: kill the server part-way.
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let o = client.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    let ok = v["ok"].as_u64().unwrap();
+    let failed: u64 = v["errors"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(ok + failed, 60, "{v}");
+    assert!(ok > 0 && failed > 0, "{v}");
+    assert!(stderr(&o).contains("of 60 requests"), "{}", stderr(&o));
+}
+
+#[test]
+fn an_interrupted_sweep_keeps_the_previous_results_and_saves_what_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("README.md"), "previous results").unwrap();
+    let sweep = Command::new(env!("CARGO_BIN_EXE_fanout"))
+        .args([
+            "sweep",
+            "--rows",
+            "tokio-hyper",
+            "--workloads",
+            "demo,latency",
+            "--repeats",
+            "3",
+            "--no-progress",
+            "--out",
+        ])
+        .arg(&out)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let pid = nix::unistd::Pid::from_raw(sweep.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let o = sweep.wait_with_output().unwrap();
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("interrupted"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(out.join("README.md")).unwrap(),
+        "previous results"
+    );
+    assert!(!out.join("results.json").exists());
+    let partial = fanout::results::Results::load(&dir.path().join("results.partial.json"))
+        .expect("a readable partial file");
+    assert_eq!(partial.rows.len(), 1);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".results"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

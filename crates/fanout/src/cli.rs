@@ -52,8 +52,10 @@ struct SweepArgs {
     /// Measured repeats per cell, after one warm-up (default 3; 1 with --quick).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
     repeats: Option<u32>,
-    /// Skip a cell whose projected time per run is over this (e.g. 30s).
-    #[arg(long, value_parser = duration, default_value = "30s")]
+    /// Skip a cell whose projected time per run (N × delay at the row's
+    /// concurrency) is over this; a cell whose warm-up takes over a third of
+    /// it gets one measured repeat instead of --repeats.
+    #[arg(long, value_parser = duration, default_value = "15s")]
     cell_budget: Duration,
     /// Where to write the results (replaced only when the sweep finishes).
     #[arg(long, default_value = "results")]

@@ -84,7 +84,7 @@ fn environment(out: &mut String, results: &Results) {
         or_unknown(&env.kernel)
     );
     let settings = format!(
-        "{} measured repeat{} per cell after one warm-up; cells projected over {} s per run are skipped{}",
+        "{} measured repeat{} per cell after one warm-up (one, when the warm-up alone takes over a third of the budget); cells projected over {} s per run are skipped{}",
         s.repeats,
         if s.repeats == 1 { "" } else { "s" },
         num(s.cell_budget_s),
@@ -227,7 +227,8 @@ fn methods(out: &mut String, results: &Results) {
         "## Methods\n\n\
          - Every cell (row × workload plan) runs in a fresh child process against the target \
          server, which runs in a process of its own; one warm-up run, then {repeats} measured \
-         repeat{plural}. Tables show the median with the min–max over the repeats.\n\
+         repeat{plural} (one, for a cell whose warm-up alone took over a third of the per-run \
+         budget). Tables show the median with the min–max over the repeats.\n\
          - CPU (user + sys) and peak RSS come from `wait4` rusage of the client process alone; \
          the server's CPU and memory are not counted.\n\
          - Every row asks the same server for the same plan and the same URLs; one client per \

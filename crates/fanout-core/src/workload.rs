@@ -111,6 +111,14 @@ impl Workload {
             "faults" => vec![Plan {
                 concurrency: Some(64),
                 timeout: ms(1_000),
+                faults: crate::Faults {
+                    seed: 42,
+                    error: 20,
+                    reset: 20,
+                    stall: 5,
+                    truncate: 20,
+                    slow: 20,
+                },
                 ..base(2_000, ms(10))
             }],
             "scaling" => SCALING_N.iter().map(|&n| base(n, ms(50))).collect(),
@@ -137,6 +145,8 @@ mod tests {
             SCALING_N.len()
         );
         assert!(Workload::get("nope").is_none());
+        let faults = &Workload::get("faults").unwrap().plans("http://h:1")[0];
+        assert!(!faults.faults.is_none() && faults.url(0).contains("&seed=42"));
         let quick = Workload::get("latency").unwrap().quick_plans("http://h:1");
         assert_eq!(quick[0].requests, 100);
         assert_eq!(

@@ -26,7 +26,7 @@ import math
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from typing import Callable, NamedTuple
 
 # ---------------------------------------------------------------------------
@@ -44,6 +44,25 @@ class PlanError(ValueError):
     """A plan that cannot run; the message is one line."""
 
 
+# The fault kinds in core's query order (`Fault::ALL`).
+FAULT_KINDS = ("error", "reset", "stall", "truncate", "slow")
+
+
+def faults_field(value) -> dict:
+    """The plan's `faults` object (core's `Faults`), checked: {} when absent."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise PlanError("--plan field `faults` must be an object")
+    for key in ("seed", *FAULT_KINDS):
+        v = value.get(key, 0)
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= (U64_MAX if key == "seed" else 1000):
+            raise PlanError(f"--plan field `faults.{key}` must be a whole number in range, got {v!r}")
+    if sum(value.get(k, 0) for k in FAULT_KINDS) > 1000:
+        raise PlanError("fault rates add up to more than 1000 per mille")
+    return {"seed": value.get("seed", 0), **{k: value.get(k, 0) for k in FAULT_KINDS}}
+
+
 @dataclass(frozen=True)
 class Plan:
     """One fan-out, field for field core's `Plan` (durations in whole ms)."""
@@ -56,10 +75,25 @@ class Plan:
     keep_alive: bool
     timeout: int
     heartbeat: int
+    # Injected faults, core's `Faults`: seed and per-mille rates; {} = none.
+    faults: dict = dataclass_field(default_factory=dict)
 
     def url(self, i: int) -> str:
         """The URL of request i, built exactly as core's `Plan::url`."""
-        return f"{self.target.rstrip('/')}/delay/{self.delay}?id={i}&bytes={self.bytes}"
+        url = f"{self.target.rstrip('/')}/delay/{self.delay}?id={i}&bytes={self.bytes}"
+        return url + self.fault_query()
+
+    def fault_query(self) -> str:
+        """Core's `Faults::query` plus `stall_ms`: "" without faults."""
+        if not any(self.faults.get(k, 0) for k in FAULT_KINDS):
+            return ""
+        query = f"&seed={self.faults.get('seed', 0)}"
+        for kind in FAULT_KINDS:
+            if self.faults.get(kind, 0):
+                query += f"&{kind}={self.faults[kind]}"
+        if self.faults.get("stall", 0):
+            query += f"&stall_ms={min(self.timeout + 1000, MAX_DELAY_MS)}"
+        return query
 
     def urls(self) -> list[str]:
         """All N URLs, built before the clock starts."""
@@ -80,6 +114,7 @@ class Plan:
             "keep_alive": self.keep_alive,
             "timeout": self.timeout,
             "heartbeat": self.heartbeat,
+            **({"faults": self.faults} if self.fault_query() else {}),
         }
 
     @classmethod
@@ -116,6 +151,7 @@ class Plan:
             keep_alive=field("keep_alive", bool),
             timeout=field("timeout", int),
             heartbeat=field("heartbeat", int),
+            faults=faults_field(obj.get("faults")),
         )
         try:
             plan.validate()

@@ -53,10 +53,11 @@ struct SweepArgs {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
     repeats: Option<u32>,
     /// Skip a cell whose projected time per run (N × delay at the row's
-    /// concurrency) is over this; a cell whose warm-up takes over a third of
-    /// it gets one measured repeat instead of --repeats.
-    #[arg(long, value_parser = duration, default_value = "15s")]
-    cell_budget: Duration,
+    /// concurrency) is over this (default 15s; 5s with --quick); a cell whose
+    /// warm-up takes over a third of it gets one measured repeat instead of
+    /// --repeats.
+    #[arg(long, value_parser = duration)]
+    cell_budget: Option<Duration>,
     /// Where to write the results (replaced only when the sweep finishes).
     #[arg(long, default_value = "results")]
     out: PathBuf,
@@ -347,7 +348,9 @@ fn sweep(args: SweepArgs) -> anyhow::Result<i32> {
     options.workloads = args.workloads;
     options.quick = args.quick;
     options.repeats = args.repeats.unwrap_or(if args.quick { 1 } else { 3 });
-    options.cell_budget = args.cell_budget;
+    options.cell_budget = args
+        .cell_budget
+        .unwrap_or(Duration::from_secs(if args.quick { 5 } else { 15 }));
     options.out = args.out;
     options.progress = !args.no_progress;
     options.command = std::env::args().collect::<Vec<_>>().join(" ");

@@ -88,3 +88,44 @@ fn a_python_baseline_against_a_closed_port_counts_connect_errors() {
         assert_eq!(v["errors"]["connect"], 5, "{}: {v}", row.id);
     }
 }
+
+#[test]
+fn python_baselines_fetch_the_same_faulty_urls_and_count_every_kind() {
+    if let Some(why) = python_unavailable() {
+        panic!("the Python baselines cannot run: {why}");
+    }
+    let exe = Path::new(env!("CARGO_BIN_EXE_fanout"));
+    let plan = Plan {
+        concurrency: Some(8),
+        timeout: Duration::from_millis(500),
+        faults: fanout_core::Faults {
+            seed: 7,
+            error: 60,
+            reset: 60,
+            stall: 30,
+            truncate: 60,
+            slow: 60,
+        },
+        ..Plan::new("http://127.0.0.1:1", 120, Duration::from_millis(5))
+    };
+    let mut expected = std::collections::BTreeMap::new();
+    for id in 0..plan.requests {
+        if let Some(kind) = plan
+            .faults
+            .decide(id)
+            .and_then(fanout_core::Fault::expected_kind)
+        {
+            *expected.entry(kind.as_str().to_string()).or_insert(0u64) += 1;
+        }
+    }
+    for row in PYTHON_ROWS {
+        let r = fanout::sweep::run_once(exe, row.id, &plan)
+            .unwrap_or_else(|e| panic!("{}: {e:#}", row.id));
+        assert_eq!(r.summary.errors, expected, "{}: errors by kind", row.id);
+        assert_eq!(
+            r.summary.plan.faults, plan.faults,
+            "{}: the plan echoed back",
+            row.id
+        );
+    }
+}

@@ -17,7 +17,7 @@ use fanout_core::{Plan, Workload};
 /// Measure how Rust runtimes and HTTP clients fan out many GET requests
 /// against one local target server.
 #[derive(Debug, Parser)]
-#[command(name = "fanout", version, about, long_about = None)]
+#[command(name = "fanout", version)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -40,10 +40,13 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct SweepArgs {
-    /// One repeat and N divided by 10: a smoke run of everything in minutes.
+    /// A smoke run of everything in about 3 minutes: one repeat, N of 100 or
+    /// more divided by 10, `scaling` without N = 10 000, a 5 s cell budget.
     #[arg(long)]
     quick: bool,
-    /// Only these rows (comma-separated ids; default: all).
+    /// Only these rows (comma-separated ids from `fanout list`, or the Python
+    /// reference rows python-requests-sequential, python-threads-requests,
+    /// python-aiohttp-gather; default: all of them).
     #[arg(long, value_delimiter = ',')]
     rows: Vec<String>,
     /// Only these workloads (comma-separated ids; default: all).

@@ -32,6 +32,17 @@ use crate::runtime::{Model, Runtime};
 use crate::sample::{ErrorKind, Outcome};
 use crate::target::Target;
 
+/// The faults of the kit's `faults` check (also used by the Python
+/// baselines' test, so both hold clients to the same plan).
+pub const CHECK_FAULTS: Faults = Faults {
+    seed: 7,
+    error: 60,
+    reset: 60,
+    stall: 30,
+    truncate: 60,
+    slow: 60,
+};
+
 /// One check's result.
 #[derive(Debug)]
 pub struct Check {
@@ -293,14 +304,7 @@ pub fn check(row: &dyn Runtime, target: &dyn Target) -> Report {
         deviation: None,
     });
 
-    let faults = Faults {
-        seed: 7,
-        error: 60,
-        reset: 60,
-        stall: 30,
-        truncate: 60,
-        slow: 60,
-    };
+    let faults = CHECK_FAULTS;
     checks.push(run(
         "faults",
         Plan {
@@ -367,12 +371,8 @@ pub fn assert_conforms(row: &dyn Runtime, target: &dyn Target) {
 /// injected each fault exactly as often as the plan implies (no retries).
 fn faults_match(p: &Plan, out: &Outcome, stats: &crate::ServerStats) -> Result<(), String> {
     let mut wrong = Vec::new();
-    let mut expected = std::collections::BTreeMap::new();
     for s in &out.samples {
         let fault = p.faults.decide(s.id);
-        if let Some(f) = fault {
-            *expected.entry(f.as_str()).or_insert(0u64) += 1;
-        }
         let want = fault.and_then(Fault::expected_kind);
         if s.error != want {
             wrong.push(format!(
@@ -389,18 +389,15 @@ fn faults_match(p: &Plan, out: &Outcome, stats: &crate::ServerStats) -> Result<(
             ));
         }
     }
-    let injected = stats.injected;
-    let got = [
-        ("error", injected.error),
-        ("reset", injected.reset),
-        ("stall", injected.stall),
-        ("truncate", injected.truncate),
-        ("slow", injected.slow),
-    ];
-    for (name, n) in got {
-        let want = expected.get(name).copied().unwrap_or(0);
+    let i = stats.injected;
+    let injected = [i.error, i.reset, i.stall, i.truncate, i.slow];
+    for (f, n) in Fault::ALL.into_iter().zip(injected) {
+        let want = p.faults.count(f, p.requests);
         if n != want {
-            wrong.push(format!("server injected {n} {name} faults, the plan implies {want} (a retry, or a request not sent)"));
+            wrong.push(format!(
+                "server injected {n} {} faults, the plan implies {want} (a retry, or a request not sent)",
+                f.as_str()
+            ));
         }
     }
     if wrong.is_empty() {

@@ -135,6 +135,13 @@ impl Faults {
         None
     }
 
+    /// How many of requests `0..requests` get fault `f`.
+    pub fn count(&self, f: Fault, requests: u64) -> u64 {
+        (0..requests)
+            .filter(|&id| self.decide(id) == Some(f))
+            .count() as u64
+    }
+
     /// The query suffix the plan adds to each URL (`""` without faults):
     /// `&seed=S&error=‰&…`, non-zero rates only.
     pub fn query(&self) -> String {

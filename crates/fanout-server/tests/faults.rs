@@ -7,15 +7,10 @@ use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use common::{Client, End, get, header, raw_get, read_until_end, split_head, wait_until};
+use common::{Client, End, get, header, raw_get, read_until_end, split_head, start, wait_until};
 use fanout_core::body::expected;
 use fanout_core::target::{Injected, ServerStats};
 use fanout_core::{Fault, Faults, Plan};
-use fanout_server::{Config, Server};
-
-fn start() -> Server {
-    Server::start(Config::default()).expect("server starts")
-}
 
 /// How long a raw read waits for more before calling it a stall.
 const IDLE: Duration = Duration::from_secs(10);

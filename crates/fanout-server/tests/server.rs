@@ -4,14 +4,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Client, get, wait_until};
+use common::{Client, get, start, wait_until};
 use fanout_core::body::expected;
 use fanout_core::target::{Injected, ServerStats, Target};
 use fanout_server::{Config, Server};
-
-fn start() -> Server {
-    Server::start(Config::default()).expect("server starts")
-}
 
 #[test]
 fn delay_bodies_follow_the_rule() {

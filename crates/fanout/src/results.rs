@@ -191,16 +191,6 @@ impl Results {
             )
         })
     }
-
-    /// The row with this id.
-    pub fn row(&self, id: &str) -> Option<&RowInfo> {
-        self.rows.iter().find(|r| r.id == id)
-    }
-
-    /// The cell for (row, label), if any.
-    pub fn cell(&self, row: &str, label: &str) -> Option<&Cell> {
-        self.cells.iter().find(|c| c.row == row && c.label == label)
-    }
 }
 
 /// Figures derived from one cell's repeats (medians, with min–max where a

@@ -15,6 +15,16 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Failed requests in a `fanout run --json` summary, all kinds.
+fn failed(v: &serde_json::Value) -> u64 {
+    v["errors"]
+        .as_object()
+        .expect("errors is an object")
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum()
+}
+
 fn assert_clean_failure(o: &Output, needle: &str) {
     let err = stderr(o);
     assert!(
@@ -226,12 +236,7 @@ fn a_target_that_is_not_an_http_server_is_classified_not_a_panic() {
         ]);
         assert_eq!(o.status.code(), Some(1), "{row}: {}", stderr(&o));
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
-        let failed: u64 = v["errors"]
-            .as_object()
-            .unwrap()
-            .values()
-            .map(|n| n.as_u64().unwrap())
-            .sum();
+        let failed = failed(&v);
         assert_eq!((v["ok"].as_u64(), failed), (Some(0), 5), "{row}: {v}");
         assert!(!stderr(&o).contains("panicked"));
     }
@@ -279,12 +284,7 @@ fn a_server_killed_mid_run_leaves_every_request_accounted_for() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
     let ok = v["ok"].as_u64().unwrap();
-    let failed: u64 = v["errors"]
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|n| n.as_u64().unwrap())
-        .sum();
+    let failed = failed(&v);
     assert_eq!(ok + failed, 60, "{v}");
     assert!(ok > 0 && failed > 0, "{v}");
     assert!(stderr(&o).contains("of 60 requests"), "{}", stderr(&o));

@@ -98,26 +98,19 @@ fn python_baselines_fetch_the_same_faulty_urls_and_count_every_kind() {
     let plan = Plan {
         concurrency: Some(8),
         timeout: Duration::from_millis(500),
-        faults: fanout_core::Faults {
-            seed: 7,
-            error: 60,
-            reset: 60,
-            stall: 30,
-            truncate: 60,
-            slow: 60,
-        },
+        faults: fanout_core::conformance::CHECK_FAULTS,
         ..Plan::new("http://127.0.0.1:1", 120, Duration::from_millis(5))
     };
-    let mut expected = std::collections::BTreeMap::new();
-    for id in 0..plan.requests {
-        if let Some(kind) = plan
-            .faults
-            .decide(id)
-            .and_then(fanout_core::Fault::expected_kind)
-        {
-            *expected.entry(kind.as_str().to_string()).or_insert(0u64) += 1;
-        }
-    }
+    let expected: std::collections::BTreeMap<String, u64> = fanout_core::Fault::ALL
+        .into_iter()
+        .filter_map(|f| {
+            Some((
+                f.expected_kind()?.as_str().to_string(),
+                plan.faults.count(f, plan.requests),
+            ))
+        })
+        .filter(|&(_, n)| n > 0)
+        .collect();
     for row in PYTHON_ROWS {
         let r = fanout::sweep::run_once(exe, row.id, &plan)
             .unwrap_or_else(|e| panic!("{}: {e:#}", row.id));

@@ -121,6 +121,11 @@ impl Client {
 }
 
 /// One GET on a fresh connection.
+/// An in-process server on `127.0.0.1:0` with the default config.
+pub fn start() -> fanout_server::Server {
+    fanout_server::Server::start(fanout_server::Config::default()).expect("server starts")
+}
+
 pub fn get(addr: SocketAddr, target: &str) -> Reply {
     Client::connect(addr).request("GET", target, "")
 }

@@ -19,6 +19,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use futures_util::future::{Either, select};
+use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use crate::body::BodyError;
 use crate::heartbeat::Heartbeat;
@@ -318,7 +319,12 @@ where
 
 /// The loop shared by [`run_async`] and [`run_local`]: starts the clock,
 /// spawns request `i` (via `spawn`) once a permit of the plan's bound is
-/// free, and collects the samples in plan order.
+/// free, and collects the samples (in plan order, by [`finish`]).
+///
+/// While it waits for a permit it collects the tasks that finished, so a
+/// finished task's memory is freed, and reused, at once: holding every join
+/// handle to the end kept all N task allocations alive (≈ 48 MB of page
+/// faults on `throughput`, 20 000 requests with 64 in flight).
 async fn spawn_all<H>(
     plan: &Plan,
     hb: &Heartbeat,
@@ -329,14 +335,24 @@ where
 {
     let bound = Arc::new(async_lock::Semaphore::new(plan.max_in_flight() as usize));
     let t0 = Instant::now();
-    let mut tasks = Vec::with_capacity(plan.requests as usize);
+    let mut running = FuturesUnordered::new();
+    let mut samples = Vec::with_capacity(plan.requests as usize);
     for i in 0..plan.requests {
-        let permit = bound.acquire_arc().await;
-        tasks.push(spawn(i, t0, permit));
+        let permit = loop {
+            if let Some(permit) = bound.try_acquire_arc() {
+                break permit;
+            }
+            // Every permit is held by a running task, which releases it just
+            // before it finishes: wait for one to finish.
+            match running.next().await {
+                Some(sample) => samples.push(sample),
+                None => break bound.acquire_arc().await,
+            }
+        };
+        running.push(spawn(i, t0, permit));
     }
-    let mut samples = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        samples.push(task.await);
+    while let Some(sample) = running.next().await {
+        samples.push(sample);
     }
     finish(samples, t0, hb)
 }

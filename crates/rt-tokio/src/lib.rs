@@ -48,6 +48,10 @@ impl Tokio {
                 rows.push(Box::new(Tokio { flavour, client }));
             }
         }
+        rows.push(Box::new(Tokio {
+            flavour: Flavour::MultiThread,
+            client: Client::HyperTuned,
+        }));
         rows
     }
 }
@@ -59,6 +63,8 @@ impl Runtime for Tokio {
             (Flavour::MultiThread, Client::Hyper) => "tokio-hyper",
             (Flavour::CurrentThread, Client::Reqwest) => "tokio-ct-reqwest",
             (Flavour::CurrentThread, Client::Hyper) => "tokio-ct-hyper",
+            (Flavour::MultiThread, Client::HyperTuned) => "tokio-hyper-tuned",
+            (Flavour::CurrentThread, Client::HyperTuned) => "tokio-ct-hyper-tuned",
         }
     }
 
@@ -76,7 +82,7 @@ impl Runtime for Tokio {
             model: Model::Async,
             upstream: Upstream::Maintained,
             max_concurrency: None,
-            tuned: None,
+            tuned: (self.client == Client::HyperTuned).then_some(client::TUNED),
             deviations: &[],
         }
     }

@@ -30,16 +30,17 @@ pub struct Results {
     pub rows: Vec<RowInfo>,
     /// Every (row, workload, plan) cell, in run order.
     pub cells: Vec<Cell>,
-    /// Load generators run against the same server as the practical ceiling
-    /// (empty when none is installed).
+    /// Load generators run against the same server, beside the rows: `wrk`
+    /// as the practical ceiling on `throughput`, `oha` on the plan's N
+    /// (empty when none is installed). Several per workload are allowed.
     #[serde(default)]
     pub ceilings: Vec<Ceiling>,
 }
 
-/// A load generator's figure on a workload: the practical ceiling.
+/// A load generator's figure on a workload (historically "the ceiling").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ceiling {
-    /// The tool, e.g. `wrk 4.2.0` or `oha 1.4`.
+    /// The tool, e.g. `wrk 4.2.0` or `oha 1.16.0`.
     pub tool: String,
     /// Workload id (`throughput`).
     pub workload: String,
@@ -47,6 +48,11 @@ pub struct Ceiling {
     pub req_per_s: f64,
     /// The exact command line, for the reader.
     pub command: String,
+    /// Median wall time of the plan's N requests, ms, for a generator that
+    /// runs a request count (`oha -n N`); `None` for a timed one (`wrk -d`)
+    /// and in results written before this field existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wall_ms: Option<f64>,
 }
 
 /// The machine and software a sweep ran on.

@@ -264,9 +264,10 @@ pub fn run(options: &Options) -> anyhow::Result<Results> {
             return Err(save_partial(options, &results));
         }
     }
-    if workloads.iter().any(|w| w.id == "throughput") {
-        bar.set_message("wrk ceiling on throughput");
-        results.ceilings.extend(ceiling(options));
+    results.ceilings = load_generators(options, &workloads, &bar, &interrupted);
+    if interrupted.load(Ordering::SeqCst) {
+        bar.abandon_with_message("interrupted");
+        return Err(save_partial(options, &results));
     }
     bar.finish_with_message("done");
     write_results(&results, &options.out)?;
@@ -495,17 +496,89 @@ fn select_rows(ids: &[String]) -> anyhow::Result<Vec<Arc<RowSpec>>> {
         .collect()
 }
 
+/// The workloads `oha` runs on: the plan's N at the plan's concurrency —
+/// 64 connections on `throughput`, one connection per request, all at once,
+/// on the unbounded `latency` and `c10k` (as the unbounded rows do).
+const OHA_WORKLOADS: [&str; 3] = ["throughput", "latency", "c10k"];
+
+/// The load generators beside the rows, for the selected workloads: `wrk`
+/// on `throughput`, `oha` on [`OHA_WORKLOADS`]. Each runs against a fresh
+/// server; one that is missing or fails is left out with a `note:` line.
+fn load_generators(
+    options: &Options,
+    workloads: &[Workload],
+    bar: &ProgressBar,
+    interrupted: &AtomicBool,
+) -> Vec<Ceiling> {
+    let mut out = Vec::new();
+    let mut oha_missing = false;
+    for w in workloads {
+        if w.id == "throughput" && !interrupted.load(Ordering::SeqCst) {
+            bar.set_message("wrk on throughput");
+            out.extend(ceiling(options));
+        }
+        if !OHA_WORKLOADS.contains(&w.id) || oha_missing || interrupted.load(Ordering::SeqCst) {
+            continue;
+        }
+        bar.set_message(format!("oha on {}", w.id));
+        match oha_line(options, w, interrupted) {
+            Ok(c) => out.push(c),
+            Err(why) => {
+                // Said once, not once per workload.
+                oha_missing = why == reference::OHA_HINT;
+                bar.suspend(|| eprintln!("note: no oha line on {}: {why}", w.id));
+            }
+        }
+    }
+    out
+}
+
+/// The workload's first plan (quick or full, as the sweep) on `base`.
+fn generator_plan(options: &Options, w: &Workload, base: &str) -> Option<Plan> {
+    let plans = if options.quick {
+        w.quick_plans(base)
+    } else {
+        w.plans(base)
+    };
+    plans.into_iter().next()
+}
+
+/// `oha -n N -c C` on the workload's plan URL for id 0 against a fresh
+/// server: one warm-up, then the sweep's repeats; the median wall.
+fn oha_line(options: &Options, w: &Workload, interrupted: &AtomicBool) -> Result<Ceiling, String> {
+    let server = ServerProcess::start(&options.exe)
+        .map_err(|e| format!("cannot start the server: {e:#}"))?;
+    let plan = generator_plan(options, w, &server.base_url())
+        .ok_or_else(|| format!("workload {} has no plan", w.id))?;
+    let mut walls = Vec::new();
+    let mut command = String::new();
+    for k in 0..=options.repeats {
+        if interrupted.load(Ordering::SeqCst) {
+            return Err("interrupted".into());
+        }
+        let (figures, cmd) = reference::oha(&plan.url(0), plan.requests, plan.max_in_flight())?;
+        if k > 0 {
+            walls.push(figures.total_s * 1e3);
+            command = cmd;
+        }
+    }
+    let wall_ms = crate::results::median(walls);
+    Ok(Ceiling {
+        tool: reference::oha_version(),
+        workload: w.id.to_string(),
+        // As for the rows: N over the median wall.
+        req_per_s: plan.requests as f64 / (wall_ms / 1e3),
+        command,
+        wall_ms: Some(wall_ms),
+    })
+}
+
 /// The ceiling on `throughput`: `wrk` with the plan's connection count
 /// against a fresh server, one warm-up and the sweep's repeats; the median.
 fn ceiling(options: &Options) -> Option<Ceiling> {
     let w = Workload::get("throughput")?;
     let server = ServerProcess::start(&options.exe).ok()?;
-    let plans = if options.quick {
-        w.quick_plans(&server.base_url())
-    } else {
-        w.plans(&server.base_url())
-    };
-    let plan = plans.first()?;
+    let plan = generator_plan(options, &w, &server.base_url())?;
     let seconds = if options.quick { 2 } else { 5 };
     let mut figures = Vec::new();
     let mut command = String::new();
@@ -517,7 +590,7 @@ fn ceiling(options: &Options) -> Option<Ceiling> {
             }
             Ok(_) => {}
             Err(why) => {
-                eprintln!("note: no ceiling row: {why}");
+                eprintln!("note: no wrk line on throughput: {why}");
                 return None;
             }
         }
@@ -527,6 +600,7 @@ fn ceiling(options: &Options) -> Option<Ceiling> {
         workload: w.id.to_string(),
         req_per_s: crate::results::median(figures),
         command,
+        wall_ms: None,
     })
 }
 

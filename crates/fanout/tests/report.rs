@@ -1,8 +1,10 @@
 //! The report writer on a small hand-built [`Results`]: every file is written,
 //! every row appears in every workload table (measured, skipped, failed or
 //! not run), skips carry their reason and projection, the CSV has one line
-//! per cell, and each SVG names its title and every row. Also: no cells at
-//! all, and odd numbers (NaN, zeros, a single row), must not fail or panic.
+//! per cell, and each SVG names its title and every row. Two load generators
+//! on one workload both appear (a line, a column and a command each), and a
+//! results.json written before `wall_ms` existed still loads. Also: no cells
+//! at all, and odd numbers (NaN, zeros, a single row), must not fail or panic.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -198,12 +200,30 @@ fn sample_results() -> Results {
             row(REFERENCE, "async"),
         ],
         cells,
-        ceilings: vec![Ceiling {
-            tool: "wrk 4.2.0".into(),
-            workload: "throughput".into(),
-            req_per_s: 150_000.0,
-            command: "wrk -t2 -c64 -d10s http://127.0.0.1:40000/delay/0?bytes=1024".into(),
-        }],
+        ceilings: vec![
+            Ceiling {
+                tool: "wrk 4.2.0".into(),
+                workload: "throughput".into(),
+                req_per_s: 150_000.0,
+                command: "wrk -t2 -c64 -d10s http://127.0.0.1:40000/delay/0?bytes=1024".into(),
+                wall_ms: None,
+            },
+            oha("throughput", 20_000, 64, 200.0),
+            oha("latency", 1_000, 1_000, 125.0),
+        ],
+    }
+}
+
+/// `oha -n N -c C` on a workload, taking `wall_ms`.
+fn oha(workload: &str, n: u64, c: u64, wall_ms: f64) -> Ceiling {
+    Ceiling {
+        tool: "oha 1.16.0".into(),
+        workload: workload.into(),
+        req_per_s: n as f64 / (wall_ms / 1e3),
+        command: format!(
+            "oha -n {n} -c {c} --no-tui --output-format json 'http://127.0.0.1:40000/delay/0?id=0&bytes=1024'"
+        ),
+        wall_ms: Some(wall_ms),
     }
 }
 
@@ -267,7 +287,8 @@ fn readme_has_environment_headlines_and_every_row_in_every_table() {
         "## Headlines",
         "the fastest row",
         "the original asyncio argument",
-        "× the `wrk 4.2.0` ceiling",
+        "× `oha 1.16.0` (100\u{202f}000 req/s) and ",
+        "× the `wrk 4.2.0` ceiling of 150\u{202f}000 req/s",
         "least client memory",
         "## Methods",
         "target/criterion/report/index.html",
@@ -336,7 +357,33 @@ fn readme_tables_compare_and_explain_what_did_not_run() {
 
     assert!(section(&readme, "payload").contains("not run"));
     let throughput = section(&readme, "throughput");
-    assert!(throughput.contains("wrk 4.2.0 (ceiling)") && throughput.contains("× ceiling"));
+    for needle in [
+        "| `wrk 4.2.0` (load generator) | — |",
+        "| `oha 1.16.0` (load generator) | 200 ms |",
+        "| × wrk | × oha | req/s |",
+        "Load generator: wrk 4.2.0 against the same server: `wrk -t2 -c64 -d10s ",
+        "Load generator: oha 1.16.0 against the same server: `oha -n 20000 -c 64 --no-tui ",
+    ] {
+        assert!(throughput.contains(needle), "throughput lacks {needle:?}");
+    }
+    assert!(!throughput.contains("× ceiling"));
+    // `oha` alone on `latency`: its line, wall and × floor, and its column only.
+    let latency_oha = latency
+        .lines()
+        .find(|l| l.starts_with("| `oha 1.16.0` (load generator) |"))
+        .expect("an oha line on latency");
+    assert!(
+        latency_oha.starts_with(
+            "| `oha 1.16.0` (load generator) | 125 ms | — | — | 1.25× | 1.00× | 8\u{202f}000 |"
+        ),
+        "{latency_oha}"
+    );
+    assert!(latency.contains("| × floor | × oha | req/s |") && !latency.contains("× wrk"));
+    assert!(
+        latency
+            .contains("Load generator: oha 1.16.0 against the same server: `oha -n 1000 -c 1000 ")
+    );
+    assert!(!section(&readme, "c10k").contains("load generator"));
 }
 
 #[test]
@@ -377,6 +424,47 @@ fn csv_has_a_line_per_cell() {
         .expect("a measured line");
     let speedup: f64 = done[col("speedup_vs_sequential")].parse().expect("speedup");
     assert!(speedup > 10.0, "speedup {speedup}");
+    // Against the fastest generator (wrk's 150 000 req/s, not oha's 100 000).
+    let fast = records
+        .iter()
+        .find(|r| &r[col("row")] == "tokio-reqwest" && &r[col("workload")] == "throughput")
+        .expect("a throughput line");
+    let rps: f64 = fast[col("req_per_s")].parse().expect("req/s");
+    let multiple: f64 = fast[col("ceiling_multiple")]
+        .parse()
+        .expect("ceiling_multiple");
+    assert!(
+        (multiple - rps / 150_000.0).abs() < 1e-3,
+        "{multiple} vs {rps}"
+    );
+    // oha alone on latency is that workload's ceiling.
+    let latency_multiple: f64 = done[col("ceiling_multiple")]
+        .parse()
+        .expect("latency multiple");
+    let latency_rps: f64 = done[col("req_per_s")].parse().expect("req/s");
+    assert!((latency_multiple - latency_rps / 8_000.0).abs() < 1e-3);
+}
+
+#[test]
+fn results_without_wall_ms_still_load() {
+    // A results.json from before `wall_ms`: the field is absent.
+    let mut value = serde_json::to_value(sample_results()).unwrap();
+    for c in value["ceilings"].as_array_mut().unwrap() {
+        c.as_object_mut().unwrap().remove("wall_ms");
+    }
+    assert!(!value["ceilings"].to_string().contains("wall_ms"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("results.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&value).unwrap()).unwrap();
+    let loaded = Results::load(&path).expect("an old results.json loads");
+    assert!(loaded.ceilings.iter().all(|c| c.wall_ms.is_none()));
+    assert_eq!(loaded.ceilings.len(), 3);
+    write_report(&loaded, dir.path()).expect("and renders");
+    let readme = read(dir.path(), "README.md");
+    assert!(readme.contains("| `oha 1.16.0` (load generator) | — |"));
+    // A timed generator is written without the field, as before.
+    let json = serde_json::to_string(&sample_results().ceilings[0]).unwrap();
+    assert!(!json.contains("wall_ms"), "{json}");
 }
 
 #[test]
@@ -391,7 +479,9 @@ fn each_svg_names_its_title_and_every_row() {
             assert!(svg.contains(&r.id), "{file} lacks row {}", r.id);
         }
     }
-    assert!(read(dir.path(), "throughput.svg").contains("wrk 4.2.0 (ceiling)"));
+    let throughput = read(dir.path(), "throughput.svg");
+    assert!(throughput.contains("wrk 4.2.0 (load generator)"));
+    assert!(throughput.contains("oha 1.16.0 (load generator)"));
     assert!(read(dir.path(), "c10k-memory.svg").contains("skipped"));
 }
 

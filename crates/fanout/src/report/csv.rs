@@ -1,5 +1,10 @@
 //! `results.csv`: one line per cell — measured, skipped or failed — with the
 //! same figures the README shows, as plain numbers (empty where there is none).
+//!
+//! `ceiling_multiple` is the row's req/s over the req/s of the fastest load
+//! generator on that workload (`wrk` or `oha`, whichever reached more; empty
+//! when none ran). The per-tool ratios and the generators' own figures are
+//! in the README's tables and in `results.json` (`ceilings`).
 
 use crate::results::CellStatus;
 

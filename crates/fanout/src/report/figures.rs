@@ -2,7 +2,8 @@
 //! grouped by (workload, plan label) with one [`Entry`] per row — every row,
 //! measured or not — and for each measured cell its [`Derived`] medians plus
 //! the comparisons the tables need (relative to the fastest row, speedup vs
-//! [`BASELINE_ROW`], × ceiling, client RSS per in-flight request).
+//! [`BASELINE_ROW`], × each load generator, client RSS per in-flight
+//! request).
 
 use std::collections::BTreeMap;
 
@@ -21,8 +22,9 @@ pub(crate) struct Group<'a> {
     pub plan: Plan,
     /// One per row, in report order.
     pub entries: Vec<Entry<'a>>,
-    /// The load generator's figure on this workload, if any.
-    pub ceiling: Option<&'a Ceiling>,
+    /// The load generators' figures on this workload, in results order, one
+    /// per tool (`wrk`, `oha`); empty when none ran.
+    pub generators: Vec<&'a Ceiling>,
 }
 
 /// One row in one group.
@@ -44,7 +46,9 @@ pub(crate) struct Figures {
     pub relative: f64,
     /// The baseline's median wall / this one, when the baseline ran.
     pub speedup: Option<f64>,
-    /// req/s / the ceiling's req/s.
+    /// req/s / each generator's req/s, in the order of [`Group::generators`].
+    pub generator_multiples: Vec<Option<f64>>,
+    /// req/s / the req/s of the fastest generator (the ceiling).
     pub ceiling_multiple: Option<f64>,
     /// (peak RSS − idle RSS) / server peak in-flight, KiB.
     pub rss_per_inflight_kib: Option<f64>,
@@ -134,6 +138,24 @@ impl Group<'_> {
         }
     }
 
+    /// The generator with the highest req/s: the practical ceiling.
+    pub fn ceiling(&self) -> Option<&Ceiling> {
+        top_generator(&self.generators)
+    }
+
+    /// The column header word of generator `i`: the tool's first word
+    /// (`wrk`, `oha`), or the whole tool name when two share that word.
+    pub fn generator_word(&self, i: usize) -> String {
+        let word = |c: &Ceiling| c.tool.split_whitespace().next().unwrap_or("").to_string();
+        let this = word(self.generators[i]);
+        let shared = self.generators.iter().filter(|c| word(c) == this).count() > 1;
+        if shared || this.is_empty() {
+            self.generators[i].tool.clone()
+        } else {
+            this
+        }
+    }
+
     /// Whether any measured cell failed requests.
     pub fn has_errors(&self) -> bool {
         self.measured().any(|(_, f)| f.d.errors > 0)
@@ -206,7 +228,13 @@ fn group<'a>(
     label: &str,
     plan: &Plan,
 ) -> Group<'a> {
-    let ceiling = results.ceilings.iter().find(|c| c.workload == workload);
+    let mut generators: Vec<&Ceiling> = Vec::new();
+    for c in results.ceilings.iter().filter(|c| c.workload == workload) {
+        if !generators.iter().any(|g| g.tool == c.tool) {
+            generators.push(c);
+        }
+    }
+    let ceiling = top_generator(&generators);
     let cell_of = |row: &str| {
         results
             .cells
@@ -235,6 +263,10 @@ fn group<'a>(
             let figures = d.map(|d| Figures {
                 relative: ratio(d.wall_ms, fastest).unwrap_or(f64::NAN),
                 speedup: baseline.and_then(|b| ratio(b, d.wall_ms)),
+                generator_multiples: generators
+                    .iter()
+                    .map(|c| ratio(d.req_per_s, c.req_per_s))
+                    .collect(),
                 ceiling_multiple: ceiling.and_then(|c| ratio(d.req_per_s, c.req_per_s)),
                 rss_per_inflight_kib: rss_per_inflight(&row, &d),
                 errors_by_kind: cell.map(errors_by_kind).unwrap_or_default(),
@@ -248,12 +280,21 @@ fn group<'a>(
         label: label.to_string(),
         plan: plan.clone(),
         entries,
-        ceiling,
+        generators,
     }
 }
 
+/// The generator with the highest finite req/s.
+fn top_generator<'a>(generators: &[&'a Ceiling]) -> Option<&'a Ceiling> {
+    generators
+        .iter()
+        .copied()
+        .filter(|c| c.req_per_s.is_finite())
+        .max_by(|a, b| a.req_per_s.total_cmp(&b.req_per_s))
+}
+
 /// `a / b` when both are finite and `b` is positive.
-fn ratio(a: f64, b: f64) -> Option<f64> {
+pub(crate) fn ratio(a: f64, b: f64) -> Option<f64> {
     (a.is_finite() && b.is_finite() && b > 0.0).then(|| a / b)
 }
 
@@ -277,4 +318,86 @@ fn errors_by_kind(cell: &Cell) -> BTreeMap<String, u64> {
     }
     kinds.retain(|_, n| *n > 0);
     kinds
+}
+
+/// Small hand-built results for the report modules' unit tests.
+#[cfg(test)]
+pub(crate) mod sample {
+    use fanout_core::Workload;
+
+    use crate::results::{
+        Ceiling, Cell, CellStatus, Environment, Repeat, Results, RowInfo, SCHEMA, Settings,
+    };
+    use crate::summary::Summary;
+
+    /// One row, `tokio-hyper`, measured once per `(workload, wall ms)`, with
+    /// these load generators.
+    pub(crate) fn results(walls: &[(&str, f64)], ceilings: Vec<Ceiling>) -> Results {
+        let cells = walls
+            .iter()
+            .map(|(w, wall_ms)| {
+                let plan = Workload::get(w).unwrap().plans("http://127.0.0.1:1")[0].clone();
+                let summary = Summary {
+                    runtime: "tokio-hyper".into(),
+                    workload: Some(w.to_string()),
+                    requests: plan.requests,
+                    ok: plan.requests,
+                    errors: Default::default(),
+                    verified: plan.requests,
+                    bytes: 0,
+                    wall_ms: *wall_ms,
+                    req_per_s: plan.requests as f64 / (wall_ms / 1e3),
+                    latency_ms: Default::default(),
+                    heartbeat: Default::default(),
+                    threads_peak: 3,
+                    plan: plan.clone(),
+                };
+                Cell {
+                    row: "tokio-hyper".into(),
+                    workload: w.to_string(),
+                    label: w.to_string(),
+                    plan,
+                    status: CellStatus::Done {
+                        repeats: vec![Repeat {
+                            summary,
+                            cpu_user_s: 0.1,
+                            cpu_sys_s: 0.1,
+                            peak_rss_kib: 10_000,
+                            exit_code: 0,
+                            server_peak_in_flight: 64,
+                            server_connections: 64,
+                        }],
+                    },
+                }
+            })
+            .collect();
+        Results {
+            schema: SCHEMA,
+            environment: Environment::default(),
+            settings: Settings::default(),
+            rows: vec![RowInfo {
+                id: "tokio-hyper".into(),
+                runtime: "tokio".into(),
+                client: "hyper".into(),
+                model: "async".into(),
+                upstream: "maintained".into(),
+                tuned: None,
+                reference: false,
+                idle_rss_kib: Some(8_000),
+            }],
+            cells,
+            ceilings,
+        }
+    }
+
+    /// A load generator's line.
+    pub(crate) fn generator(tool: &str, workload: &str, rps: f64, wall_ms: Option<f64>) -> Ceiling {
+        Ceiling {
+            tool: tool.into(),
+            workload: workload.into(),
+            req_per_s: rps,
+            command: format!("{tool} --on {workload}"),
+            wall_ms,
+        }
+    }
 }

@@ -106,18 +106,44 @@ fn scaling(groups: &[Group<'_>]) -> Option<String> {
     ))
 }
 
-/// The highest request rate, against the ceiling, and the cheapest CPU.
+/// ` — 0.95× `oha 1.16.0` (63 000 req/s) and 0.70× the `wrk 4.2.0` ceiling
+/// of 90 000 req/s —`: the row against every load generator, the fastest
+/// one last as the ceiling.
+fn versus_generators(g: &Group<'_>, f: &Figures) -> String {
+    let top = g.ceiling().map(|c| c.tool.as_str());
+    let mut others = Vec::new();
+    let mut ceiling = None;
+    for (c, m) in g.generators.iter().zip(&f.generator_multiples) {
+        let Some(m) = m else { continue };
+        if Some(c.tool.as_str()) == top {
+            ceiling = Some(format!(
+                "{} the {} ceiling of {} req/s",
+                times(*m),
+                code(&c.tool),
+                num(c.req_per_s)
+            ));
+        } else {
+            others.push(format!(
+                "{} {} ({} req/s)",
+                times(*m),
+                code(&c.tool),
+                num(c.req_per_s)
+            ));
+        }
+    }
+    others.extend(ceiling);
+    match others.split_last() {
+        None => String::new(),
+        Some((last, [])) => format!(" — {last} —"),
+        Some((last, rest)) => format!(" — {} and {last} —", rest.join(", ")),
+    }
+}
+
+/// The highest request rate, against the load generators, and the cheapest
+/// CPU.
 fn throughput(g: &Group<'_>) -> Option<String> {
     let (entry, f) = least(rust_rows(g), |f| -f.d.req_per_s)?;
-    let ceiling = match (g.ceiling, f.ceiling_multiple) {
-        (Some(c), Some(m)) => format!(
-            " — {} the {} ceiling of {} req/s —",
-            times(m),
-            code(&c.tool),
-            num(c.req_per_s)
-        ),
-        _ => String::new(),
-    };
+    let ceiling = versus_generators(g, f);
     let cheapest = least(rust_rows(g), |f| f.d.cpu_us_per_req)
         .filter(|(e, _)| e.row.id != entry.row.id)
         .map(|(e, c)| {
@@ -206,4 +232,41 @@ fn demo_reference(g: &Group<'_>) -> Option<String> {
             each.join(", ")
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::figures::{
+        groups,
+        sample::{generator, results},
+    };
+    use super::*;
+
+    fn throughput_headline(ceilings: Vec<crate::results::Ceiling>) -> String {
+        let r = results(&[("throughput", 400.0)], ceilings);
+        throughput(&groups(&r)[0]).expect("a throughput headline")
+    }
+
+    #[test]
+    fn the_throughput_headline_names_every_load_generator() {
+        let wrk = || generator("wrk 4.2.0", "throughput", 100_000.0, None);
+        let oha = || generator("oha 1.16.0", "throughput", 62_500.0, Some(320.0));
+        let g = '\u{202f}';
+        let both = throughput_headline(vec![wrk(), oha()]);
+        assert!(
+            both.contains(&format!(
+                "50{g}000 req/s — 0.8× `oha 1.16.0` (62{g}500 req/s) and 0.5× the `wrk 4.2.0` ceiling of 100{g}000 req/s — at"
+            )),
+            "{both}"
+        );
+        let one = throughput_headline(vec![wrk()]);
+        assert!(
+            one.contains(&format!(
+                " — 0.5× the `wrk 4.2.0` ceiling of 100{g}000 req/s — at"
+            )),
+            "{one}"
+        );
+        let none = throughput_headline(Vec::new());
+        assert!(!none.contains('—'), "{none}");
+    }
 }

@@ -157,7 +157,9 @@ fn workload_sections(out: &mut String, results: &Results, groups: &[Group<'_>]) 
          vs {base}: {base}'s wall time over the row's, in this sweep. × floor: wall time \
          over the plan's floor (the server delay, once per round the concurrency bound \
          forces), which no client can beat. RSS / in-flight: (peak RSS − the row's idle \
-         RSS) / the server's peak in-flight count. Errors are summed over the repeats.\n",
+         RSS) / the server's peak in-flight count. Errors are summed over the repeats. \
+         × wrk, × oha: the row's req/s over that load generator's, whose own line \
+         (*load generator*) opens the table where one ran.\n",
         base = code(BASELINE_ROW)
     );
     for id in workload_ids(results) {
@@ -250,7 +252,13 @@ fn methods(out: &mut String, results: &Results) {
          - Peak RSS is the whole client process (runtime, allocator, binary), not the live \
          heap of the requests.\n\
          - Reference rows run outside Rust; they are measured the same way, from their own \
-         process.\n\n\
+         process.\n\
+         - Load generators are not clients of the same kind: each sends one URL (request 0's) \
+         over and over, without verifying bodies, against a fresh server. `wrk` runs for a \
+         fixed time at the plan's concurrency (req/s only); `oha`, when installed \
+         (`cargo install oha`), runs the plan's N requests at the plan's concurrency (every \
+         request on its own connection on unbounded plans), one warm-up then the same \
+         repeats, median wall.\n\n\
          The criterion benchmarks (`cargo bench`) time the same workloads in-process; their \
          HTML report is at [`target/criterion/report/index.html`](../target/criterion/report/index.html) \
          in the workspace.",

@@ -2,14 +2,15 @@
 //! every row, measured or not — with the wall time and its spread, a
 //! "Relative" column against the fastest row, the speedup against
 //! [`BASELINE_ROW`], and the cost columns; skipped and failed cells are listed
-//! under the table with their reasons.
+//! under the table with their reasons. Load generators (`wrk`, `oha`) get a
+//! line each above the rows and a "× tool" column each.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use crate::results::BASELINE_ROW;
+use crate::results::{BASELINE_ROW, Ceiling};
 
-use super::figures::{Entry, Fate, Figures, Group};
+use super::figures::{Entry, Fate, Figures, Group, ratio};
 use super::format::{
     NONE, code, duration_ms, floor_ms, int, md_cell, num, plan_shape, plan_shape_n, projection_s,
     speedup, times, wall_range,
@@ -79,7 +80,8 @@ enum Col {
     Relative,
     Speedup,
     Floor,
-    Ceiling,
+    /// Row req/s over generator `i`'s ([`Group::generators`]).
+    Generator(usize),
     ReqPerS,
     Latency,
     Cpu,
@@ -91,13 +93,13 @@ enum Col {
 }
 
 impl Col {
-    fn header(self) -> String {
+    fn header(self, g: &Group<'_>) -> String {
         match self {
             Col::Wall => "Wall (median, min–max)".into(),
             Col::Relative => "Relative".into(),
             Col::Speedup => format!("vs {}", code(BASELINE_ROW)),
             Col::Floor => "× floor".into(),
-            Col::Ceiling => "× ceiling".into(),
+            Col::Generator(i) => format!("× {}", g.generator_word(i)),
             Col::ReqPerS => "req/s".into(),
             Col::Latency => "Latency p50 / p99 (ms)".into(),
             Col::Cpu => "CPU µs/req".into(),
@@ -117,7 +119,12 @@ impl Col {
             Col::Speedup if e.row.id == BASELINE_ROW => "baseline".into(),
             Col::Speedup => f.speedup.map_or(NONE.into(), speedup),
             Col::Floor => d.floor_multiple.map_or(NONE.into(), times),
-            Col::Ceiling => f.ceiling_multiple.map_or(NONE.into(), times),
+            Col::Generator(i) => f
+                .generator_multiples
+                .get(i)
+                .copied()
+                .flatten()
+                .map_or(NONE.into(), times),
             Col::ReqPerS => num(d.req_per_s),
             Col::Latency => format!("{} / {}", num(d.p50_ms), num(d.p99_ms)),
             Col::Cpu => num(d.cpu_us_per_req),
@@ -157,9 +164,7 @@ fn columns(g: &Group<'_>) -> Vec<Col> {
     if floor_ms(&g.plan) > 0.0 {
         cols.push(Col::Floor);
     }
-    if g.ceiling.is_some() {
-        cols.push(Col::Ceiling);
-    }
+    cols.extend((0..g.generators.len()).map(Col::Generator));
     cols.extend([
         Col::ReqPerS,
         Col::Latency,
@@ -188,15 +193,11 @@ fn fate_word(fate: &Fate<'_>) -> String {
 pub(crate) fn group_table(g: &Group<'_>) -> String {
     let cols = columns(g);
     let mut header = vec!["Row".to_string()];
-    header.extend(cols.iter().map(|c| c.header()));
+    header.extend(cols.iter().map(|c| c.header(g)));
     let mut table = MdTable::numeric(header);
-    if let Some(c) = g.ceiling {
-        let mut line = vec![format!("{} (ceiling)", c.tool)];
-        line.extend(cols.iter().map(|col| match col {
-            Col::ReqPerS => num(c.req_per_s),
-            Col::Ceiling => "1.00×".into(),
-            _ => NONE.into(),
-        }));
+    for (i, c) in g.generators.iter().enumerate() {
+        let mut line = vec![format!("{} (load generator)", code(&c.tool))];
+        line.extend(cols.iter().map(|col| generator_value(*col, g, i, c)));
         table.push(line);
     }
     for e in &g.entries {
@@ -211,6 +212,27 @@ pub(crate) fn group_table(g: &Group<'_>) -> String {
         table.push(line);
     }
     table.render()
+}
+
+/// A load generator's figure in column `col`: its wall (when it ran a
+/// request count), × floor, req/s, and its req/s over each generator's.
+fn generator_value(col: Col, g: &Group<'_>, i: usize, c: &Ceiling) -> String {
+    let floor = floor_ms(&g.plan);
+    match col {
+        Col::Wall => c.wall_ms.map_or(NONE.into(), |w| wall_range(w, w, w)),
+        Col::Floor => c
+            .wall_ms
+            .and_then(|w| ratio(w, floor))
+            .map_or(NONE.into(), times),
+        Col::Generator(j) if j == i => "1.00×".into(),
+        Col::Generator(j) => g
+            .generators
+            .get(j)
+            .and_then(|other| ratio(c.req_per_s, other.req_per_s))
+            .map_or(NONE.into(), times),
+        Col::ReqPerS => num(c.req_per_s),
+        _ => NONE.into(),
+    }
 }
 
 /// `` `id` (tuned)``.
@@ -282,7 +304,8 @@ pub(crate) fn errors_table(g: &Group<'_>) -> Option<String> {
     Some(table.render())
 }
 
-/// A workload with one plan: its table, notes, errors and ceiling command.
+/// A workload with one plan: its table, notes, errors and the load
+/// generators' commands.
 /// `notes`: list the cells without figures under the table.
 pub(crate) fn single_section(out: &mut String, g: &Group<'_>, repeats: u32, notes: bool) {
     let floor = floor_ms(&g.plan);
@@ -295,10 +318,11 @@ pub(crate) fn single_section(out: &mut String, g: &Group<'_>, repeats: u32, note
     if notes {
         push_notes(out, &fate_notes(g, None));
     }
-    if let Some(c) = g.ceiling {
+    // A paragraph each: consecutive lines would run together in Markdown.
+    for c in &g.generators {
         let _ = writeln!(
             out,
-            "\nCeiling: {} against the same server: `{}`.",
+            "\nLoad generator: {} against the same server: `{}`.",
             c.tool,
             c.command.replace('`', "'")
         );
@@ -377,5 +401,115 @@ fn push_notes(out: &mut String, notes: &[String]) {
     out.push('\n');
     for n in notes {
         let _ = writeln!(out, "- {n}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::figures::{
+        groups,
+        sample::{generator, results},
+    };
+    use super::*;
+
+    const G: char = '\u{202f}';
+
+    fn line<'a>(table: &'a str, start: &str) -> &'a str {
+        table
+            .lines()
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no line {start:?} in\n{table}"))
+    }
+
+    #[test]
+    fn two_load_generators_get_a_line_and_a_column_each() {
+        let r = results(
+            &[("throughput", 400.0)],
+            vec![
+                generator("wrk 4.2.0", "throughput", 100_000.0, None),
+                generator("oha 1.16.0", "throughput", 62_500.0, Some(320.0)),
+            ],
+        );
+        let gs = groups(&r);
+        let table = group_table(&gs[0]);
+        let header = table.lines().next().unwrap();
+        assert!(
+            header.contains("| × wrk | × oha | req/s |") && !header.contains("ceiling"),
+            "{header}"
+        );
+        // Wall only for oha (a request count); no floor on a 0 ms plan.
+        assert!(
+            line(&table, "| `wrk 4.2.0` (load generator) |").starts_with(&format!(
+                "| `wrk 4.2.0` (load generator) | — | — | — | 1.00× | 1.6× | 100{G}000 | — |"
+            )),
+            "{table}"
+        );
+        assert!(
+            line(&table, "| `oha 1.16.0` (load generator) |").starts_with(&format!(
+                "| `oha 1.16.0` (load generator) | 320 ms | — | — | 0.625× | 1.00× | 62{G}500 | — |"
+            )),
+            "{table}"
+        );
+        assert!(
+            line(&table, "| `tokio-hyper` |").contains(&format!("| 0.5× | 0.8× | 50{G}000 |")),
+            "{table}"
+        );
+        let mut out = String::new();
+        single_section(&mut out, &gs[0], 1, true);
+        assert!(
+            out.contains(
+                "\nLoad generator: wrk 4.2.0 against the same server: `wrk 4.2.0 --on throughput`.\n\n\
+                 Load generator: oha 1.16.0 against the same server: `oha 1.16.0 --on throughput`.\n"
+            ),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_generator_with_a_wall_gets_its_floor_multiple() {
+        let r = results(
+            &[("latency", 200.0)],
+            vec![generator(
+                "oha 1.16.0",
+                "latency",
+                1_000.0 / 0.15,
+                Some(150.0),
+            )],
+        );
+        let table = group_table(&groups(&r)[0]);
+        assert!(
+            line(&table, "| `oha 1.16.0` (load generator) |").starts_with(&format!(
+                "| `oha 1.16.0` (load generator) | 150 ms | — | — | 1.5× | 1.00× | 6{G}667 | — |"
+            )),
+            "{table}"
+        );
+        assert!(
+            line(&table, "| `tokio-hyper` |").contains(&format!("| 2× | 0.75× | 5{G}000 |")),
+            "{table}"
+        );
+        assert!(!table.contains("× wrk"), "{table}");
+    }
+
+    #[test]
+    fn generators_sharing_a_name_are_told_apart() {
+        let r = results(
+            &[("throughput", 400.0)],
+            vec![
+                generator("wrk 4.2.0", "throughput", 100_000.0, None),
+                generator("wrk 4.1.0", "throughput", 90_000.0, None),
+                // The same tool twice on one workload: the first is kept.
+                generator("wrk 4.2.0", "throughput", 1.0, None),
+            ],
+        );
+        let table = group_table(&groups(&r)[0]);
+        assert!(
+            table
+                .lines()
+                .next()
+                .unwrap()
+                .contains("| × wrk 4.2.0 | × wrk 4.1.0 |"),
+            "{table}"
+        );
+        assert_eq!(table.matches("(load generator)").count(), 2, "{table}");
     }
 }

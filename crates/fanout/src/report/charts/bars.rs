@@ -1,7 +1,7 @@
 //! A horizontal bar chart, one bar per row (top to bottom in report order),
 //! coloured by model, with the value printed at the end of each bar and a
 //! note in place of the bar where the row has no figure. Optional: a dot per
-//! row for a second figure, and a dashed vertical reference line.
+//! row for a second figure, and dashed vertical reference lines.
 
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
@@ -22,8 +22,8 @@ pub(crate) struct BarChart {
     pub bars: Vec<Bar>,
     /// Legend text of the dots, when bars carry a `marker`.
     pub marker_label: Option<String>,
-    /// A dashed vertical line at this value, with its legend text.
-    pub line: Option<(f64, String)>,
+    /// Dashed vertical lines at these values, with their legend texts.
+    pub lines: Vec<(f64, String)>,
 }
 
 /// One row's bar.
@@ -58,7 +58,7 @@ fn x_range(spec: &BarChart) -> (f64, f64) {
         .bars
         .iter()
         .flat_map(|b| [b.value, b.marker])
-        .chain([spec.line.as_ref().map(|l| l.0)])
+        .chain(spec.lines.iter().map(|l| Some(l.0)))
         .filter_map(|v| usable(v, spec.log_x))
         .collect();
     let max = values.iter().copied().fold(0.0, f64::max);
@@ -91,8 +91,7 @@ where
 {
     let n = spec.bars.len();
     let groups = legend_groups(spec);
-    let legend_entries =
-        groups.len() + usize::from(spec.marker_label.is_some()) + usize::from(spec.line.is_some());
+    let legend_entries = groups.len() + usize::from(spec.marker_label.is_some()) + spec.lines.len();
     // Rows fill 0..n on the y axis; a band above them, sized in pixels,
     // holds the legend so it never covers a bar.
     let band_px = 24 + 20 * legend_entries as u32;
@@ -165,13 +164,23 @@ where
                 .label(label.as_str())
                 .legend(|(x, y)| Circle::new((x + 7, y), 5, BLACK.filled()));
         }
-        if let Some((v, label)) = &spec.line {
-            let style = BLACK.stroke_width(2);
+        // Told apart by dash pattern and shade.
+        const DASHES: [(u32, u32, RGBColor); 3] = [
+            (8, 5, BLACK),
+            (3, 3, RGBColor(110, 110, 110)),
+            (14, 4, RGBColor(60, 60, 60)),
+        ];
+        for (k, (v, label)) in spec.lines.iter().enumerate() {
+            let Some(v) = usable(Some(*v), spec.log_x) else {
+                continue;
+            };
+            let (dash, gap, color) = DASHES[k % DASHES.len()];
+            let style = color.stroke_width(2);
             chart
                 .draw_series(DashedLineSeries::new(
-                    [(*v, 0.0), (*v, n as f64)],
-                    8,
-                    5,
+                    [(v, 0.0), (v, n as f64)],
+                    dash,
+                    gap,
                     style,
                 ))
                 .map_err(plot_err)?

@@ -227,7 +227,7 @@ fn c10k_memory(groups: &[Group<'_>]) -> anyhow::Result<Chart> {
         log_x: false,
         bars,
         marker_label: None,
-        line: None,
+        lines: Vec::new(),
     };
     let caption = "Client peak RSS above the row's idle RSS, divided by the requests the server saw in flight at once.";
     Ok(Chart::drawn(
@@ -268,7 +268,7 @@ fn heartbeat(groups: &[Group<'_>]) -> anyhow::Result<Chart> {
         log_x: true,
         bars,
         marker_label: Some("p99 lateness".into()),
-        line: None,
+        lines: Vec::new(),
     };
     let caption = "Bars: the latest tick; dots: the 99th percentile. The sequential row can only tick between requests — the original asyncio argument.";
     Ok(Chart::drawn(
@@ -295,11 +295,13 @@ fn throughput(groups: &[Group<'_>]) -> anyhow::Result<Chart> {
         log_x: false,
         bars,
         marker_label: None,
-        line: g
-            .ceiling
-            .map(|c| (c.req_per_s, format!("{} (ceiling)", c.tool))),
+        lines: g
+            .generators
+            .iter()
+            .map(|c| (c.req_per_s, format!("{} (load generator)", c.tool)))
+            .collect(),
     };
-    let caption = "Higher is better; the dashed line, when present, is a load generator against the same server.";
+    let caption = "Higher is better; the dashed lines, when present, are load generators against the same server.";
     Ok(Chart::drawn(
         FILE,
         spec.title.clone(),
@@ -324,7 +326,7 @@ fn throughput_cpu(groups: &[Group<'_>]) -> anyhow::Result<Chart> {
         log_x: false,
         bars,
         marker_label: None,
-        line: None,
+        lines: Vec::new(),
     };
     let caption = "Lower is better: the client's own CPU (wait4 rusage), divided by the requests.";
     Ok(Chart::drawn(

@@ -5,7 +5,7 @@
 //! What it measures that the criterion bench does not: the client process's
 //! own CPU time and peak RSS (from `wait4`), its thread count, the server's
 //! peak in-flight count (for RSS per in-flight request), heartbeat lateness,
-//! errors by kind, and the reference rows (Python, `wrk`). It is not a
+//! errors by kind, and the reference rows (Python; the load generators `wrk` and `oha`). It is not a
 //! statistics engine: it reports medians with min–max of a few repeats.
 //!
 //! `cargo bench --bench sweep` runs it all and replaces `results/`.

@@ -98,8 +98,9 @@ struct RunArgs {
     /// Row id (see `fanout list`).
     #[arg(long, short = 'r')]
     runtime: String,
-    /// A workload preset: demo, latency, throughput, c10k, payload, faults, scaling.
-    #[arg(long, short = 'w', conflicts_with_all = ["requests", "delay", "concurrency", "bytes", "no_keep_alive", "timeout", "heartbeat"])]
+    /// A workload preset: demo, latency, throughput, c10k, payload, faults,
+    /// scaling. The plan options below, when given, override its fields.
+    #[arg(long, short = 'w')]
     workload: Option<String>,
     /// Number of requests (N).
     #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(1..=fanout_core::plan::MAX_REQUESTS))]
@@ -110,18 +111,18 @@ struct RunArgs {
     /// Most requests in flight at once (default: unbounded).
     #[arg(long, short = 'c', value_parser = clap::value_parser!(u64).range(1..))]
     concurrency: Option<u64>,
-    /// Response body size in bytes.
-    #[arg(long, default_value_t = 256)]
-    bytes: u64,
+    /// Response body size in bytes [default: 256].
+    #[arg(long)]
+    bytes: Option<u64>,
     /// Send `Connection: close`: a new connection per request.
     #[arg(long)]
     no_keep_alive: bool,
-    /// Per-request timeout, e.g. 30s.
-    #[arg(long, value_parser = duration, default_value = "30s")]
-    timeout: Duration,
-    /// Heartbeat period, e.g. 10ms.
-    #[arg(long, value_parser = duration, default_value = "10ms")]
-    heartbeat: Duration,
+    /// Per-request timeout, e.g. 30s [default: 30s].
+    #[arg(long, value_parser = duration)]
+    timeout: Option<Duration>,
+    /// Heartbeat period, e.g. 10ms [default: 10ms].
+    #[arg(long, value_parser = duration)]
+    heartbeat: Option<Duration>,
     /// Base URL of a running target server (`fanout serve`); without it, a
     /// server is started in a child process and stopped afterwards.
     #[arg(long)]
@@ -131,8 +132,52 @@ struct RunArgs {
     json: bool,
     /// The whole plan as JSON (what the sweep passes its children), instead
     /// of --workload or the plan options; its target is used as --target.
-    #[arg(long, conflicts_with_all = ["workload", "requests", "delay", "target"])]
+    #[arg(long, conflicts_with_all = ["workload", "requests", "delay", "concurrency", "bytes", "no_keep_alive", "timeout", "heartbeat", "target"])]
     plan: Option<String>,
+}
+
+impl RunArgs {
+    /// Applies the plan options given on the command line to `plan`;
+    /// returns what each one changed, e.g. `requests 2000 → 200`.
+    fn override_plan(&self, plan: &mut Plan) -> Vec<String> {
+        let mut changed = Vec::new();
+        let mut set = |name: &str, old: String, new: String| {
+            if old != new {
+                changed.push(format!("{name} {old} → {new}"));
+            }
+        };
+        let ms = |d: Duration| humantime::format_duration(d).to_string();
+        let bound = |c: Option<u64>| c.map_or("unbounded".to_string(), |c| c.to_string());
+        if let Some(n) = self.requests {
+            set("requests", plan.requests.to_string(), n.to_string());
+            plan.requests = n;
+        }
+        if let Some(d) = self.delay {
+            set("delay", ms(plan.delay), ms(d));
+            plan.delay = d;
+        }
+        if let Some(c) = self.concurrency {
+            set("concurrency", bound(plan.concurrency), bound(Some(c)));
+            plan.concurrency = Some(c);
+        }
+        if let Some(b) = self.bytes {
+            set("bytes", plan.bytes.to_string(), b.to_string());
+            plan.bytes = b;
+        }
+        if self.no_keep_alive {
+            set("keep-alive", "on".into(), "off".into());
+            plan.keep_alive = false;
+        }
+        if let Some(t) = self.timeout {
+            set("timeout", ms(plan.timeout), ms(t));
+            plan.timeout = t;
+        }
+        if let Some(h) = self.heartbeat {
+            set("heartbeat", ms(plan.heartbeat), ms(h));
+            plan.heartbeat = h;
+        }
+        changed
+    }
 }
 
 fn duration(s: &str) -> Result<Duration, String> {
@@ -279,21 +324,24 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         (None, None) => unreachable!("a server is started when no target is given"),
     };
 
-    let plans = match workload {
+    let mut plans = match workload {
         Some(w) => w.plans(&target),
-        None => vec![Plan {
-            bytes: args.bytes,
-            concurrency: args.concurrency,
-            keep_alive: !args.no_keep_alive,
-            timeout: args.timeout,
-            heartbeat: args.heartbeat,
-            ..Plan::new(
-                target,
-                args.requests.unwrap_or(1),
-                args.delay.unwrap_or_default(),
-            )
-        }],
+        None => vec![Plan::new(
+            target,
+            args.requests.unwrap_or(1),
+            args.delay.unwrap_or_default(),
+        )],
     };
+    for plan in &mut plans {
+        let changed = args.override_plan(plan);
+        if let (Some(w), false) = (workload, changed.is_empty()) {
+            eprintln!(
+                "note: workload {} with {} (from the command line)",
+                w.id,
+                changed.join(", ")
+            );
+        }
+    }
     for p in &plans {
         p.validate().context("invalid plan")?;
     }

@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod environment;
+pub mod python_env;
 pub mod reference;
 pub mod registry;
 pub mod report;

@@ -59,35 +59,18 @@ pub const PYTHON_ROWS: [PythonRow; 3] = [
     },
 ];
 
-/// How to install the Python requirements, for skip reasons.
-pub const PIP_HINT: &str = "not installed: pip install -r baselines/python/requirements.txt";
-
 /// The directory holding the Python programs (in the source tree).
 pub fn python_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../baselines/python")
 }
 
-/// The Python interpreter (`$PYTHON` or `python3`).
-pub fn python() -> String {
-    std::env::var("PYTHON").unwrap_or_else(|_| "python3".into())
-}
-
-/// Why the Python rows cannot run here, or `None` when they can.
+/// Why the Python rows cannot run here, or `None` when they can. Builds the
+/// project's Python environment on first use ([`crate::python_env`]).
 pub fn python_unavailable() -> Option<String> {
     if !python_dir().join("fanout_common.py").exists() {
         return Some(format!("baselines not found at {}", python_dir().display()));
     }
-    match Command::new(python())
-        .args(["-c", "import aiohttp, requests"])
-        .output()
-    {
-        Ok(o) if o.status.success() => None,
-        Ok(_) => Some(PIP_HINT.into()),
-        Err(_) => Some(format!(
-            "{} not found; install Python 3, then pip install -r baselines/python/requirements.txt",
-            python()
-        )),
-    }
+    crate::python_env::interpreter().err()
 }
 
 impl PythonRow {
@@ -110,9 +93,11 @@ impl PythonRow {
         }
     }
 
-    /// The command that runs it on a plan given as JSON.
+    /// The command that runs it on a plan given as JSON, with the project's
+    /// Python environment (see [`python_unavailable`]).
     pub fn command(&self, plan_json: &str) -> Command {
-        let mut cmd = Command::new(python());
+        let python = crate::python_env::interpreter().unwrap_or_else(|_| "python3".into());
+        let mut cmd = Command::new(python);
         cmd.arg(python_dir().join(self.script))
             .arg("--plan")
             .arg(plan_json);

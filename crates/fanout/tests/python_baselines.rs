@@ -1,8 +1,9 @@
 //! The Python reference programs, through the same code path the sweep uses
 //! (server child, client child, `wait4`): each verifies every body of a tiny
 //! plan and prints the same JSON summary as `fanout run --json`. A broken
-//! baseline fails here instead of rotting. `.ci/run` installs their
-//! requirements; without them this test fails with the pip command to run.
+//! baseline fails here instead of rotting. The harness builds their Python
+//! environment on first use (`fanout::python_env`); if it cannot, these
+//! tests fail with the reason.
 
 use std::path::Path;
 use std::time::Duration;

@@ -18,6 +18,12 @@ use isahc::AsyncReadResponseExt;
 use smol::Async;
 use smol_hyper::rt::FuturesIo;
 
+/// Why `smol-isahc` will not start on a libcurl built without `HAVE_POLL`
+/// (see `build.rs`): its figures would be connect errors, not the row's own.
+const SELECT_ONLY: &str = "libcurl was compiled without HAVE_POLL, so it waits with select() and \
+     fails every socket numbered 1024 or more; build with the workspace's .cargo/config.toml \
+     (CFLAGS=-DHAVE_POLL), or add -DHAVE_POLL to your own CFLAGS, then rebuild";
+
 /// Which HTTP client a smol row uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Client {
@@ -38,10 +44,15 @@ impl Client {
 
     pub(crate) fn build(self) -> Result<Built, StartError> {
         Ok(match self {
-            Client::Isahc => Built::Isahc(
-                isahc::HttpClient::new()
-                    .map_err(|e| StartError(format!("cannot build the isahc client: {e}")))?,
-            ),
+            Client::Isahc => {
+                if cfg!(curl_select_only) {
+                    return Err(StartError(SELECT_ONLY.into()));
+                }
+                Built::Isahc(
+                    isahc::HttpClient::new()
+                        .map_err(|e| StartError(format!("cannot build the isahc client: {e}")))?,
+                )
+            }
             Client::Hyper => Built::Hyper(Arc::new(HyperPool::default())),
         })
     }

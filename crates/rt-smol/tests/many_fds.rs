@@ -1,7 +1,7 @@
 //! Both rows must connect when their sockets get descriptors above 1023, as
 //! they do in the `c10k` workload. A libcurl that waits with `select()` fails
-//! those connections: curl-sys's vendored build (`static-curl`, curl 8.22) is
-//! one, so this row links the system libcurl (see README).
+//! those connections: curl-sys's vendored build (curl 8.22) is one unless
+//! `-DHAVE_POLL` reaches it, as `.cargo/config.toml` arranges (see README).
 
 use std::time::Duration;
 

@@ -1,23 +1,30 @@
-//! The conformance kit: checks that a [`Runtime`] keeps the contract against
-//! a live [`Target`] server. Every registered row runs it in `cargo test`
-//! (see `crates/fanout/tests/conformance.rs`); a new row gets it for free.
+//! The conformance kit: checks that a [`Row`] keeps the contract against a
+//! live [`TargetServer`]. Every registered row runs it in `cargo test` (see
+//! `crates/fanout/tests/conformance.rs`); a new row gets it for free.
 //!
 //! Checks, each on a fresh session:
 //!
 //! | check | plan | passes when |
 //! |---|---|---|
 //! | `bodies` | 30 × 20 ms, 777 B | N samples in plan order, all 200 and verified; the server served N |
+//! | `json` | 30 × 5 ms, ~2 KiB JSON | every document decoded by the client and verified |
 //! | `heartbeat` | 8 × 100 ms, tick 5 ms | ticks recorded; concurrent rows tick throughout, the sequential row is blocked (a tick ≥ half the delay late) |
 //! | `bound` | 24 × 40 ms, 3 at once | the server's peak in-flight ≤ 3 (and ≥ 2 unless sequential) |
 //! | `unbounded` | 20 × 150 ms | concurrent rows reach ¾ of N (or of their pool) in flight; sequential stays at 1 |
 //! | `keep-alive` | 40 × 2 ms, 4 at once | at most 8 connections accepted |
 //! | `no-keep-alive` | 12 × 2 ms, 4 at once, keep-alive off | exactly 12 connections accepted |
 //! | `connect-error` | 5 requests to a closed port | 5 samples, each a `connect` error, no panic |
-//! | `faults` | 150 × 5 ms, 8 at once, 500 ms timeout; 6 % each of 503, reset, truncated, slow; 3 % stalls | each request ends as its fault implies (`status`, `reset`, `timeout`, `truncated`; slow ones succeed) and the server injected exactly the implied count of each (no retries) |
+//! | `faults` | 150 × 5 ms, 8 at once, 500 ms timeout; 6 % each of 503, reset, truncated, slow, corrupted; 3 % stalls | each request ends as its fault implies (`status`, `reset`, `timeout`, `truncated`, `body-mismatch`; slow ones succeed) and the server injected exactly the implied count of each (no retries) |
+//! | `json-faults` | the same faults on JSON documents | the same, a corrupted document a `decode` error |
+//! | `https` | 30 × 20 ms, HTTPS, ~2 KiB JSON | every document decoded and verified over TLS, the CA being the only root trusted; the server completed a handshake |
+//! | `untrusted` | 6 × 0 ms, HTTPS to a server whose certificate is from another CA | 6 `tls` errors and no success: certificate verification is on |
+//! | `http1`, `http2` | 20 × 20 ms, 10 at once, HTTPS when the row has TLS, else cleartext (h2c) | for each protocol the row can be held to: the server answered every request over that protocol and none over the other |
 //! | `timeout` | 4 × 5 s, timeout 300 ms | every sample a `timeout`, each within timeout + 1 s |
 //!
-//! `timeout` runs last: the server keeps the abandoned requests until their
-//! delay ends.
+//! A row without a TLS stack ([`crate::Description::tls`] is `None`) skips
+//! the HTTPS checks, which pass as "not applicable"; its HTTPS cells in the
+//! sweep are reported as unsupported. `timeout` runs last: the server keeps
+//! the abandoned requests until their delay ends.
 //!
 //! A row may declare a check it cannot pass because of its client
 //! (`Description::deviations`, with the reason, repeated in its README): the
@@ -27,13 +34,14 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::faults::{Fault, Faults};
-use crate::plan::Plan;
-use crate::runtime::{Model, Runtime};
+use crate::plan::{Format, Plan, Protocol};
+use crate::row::{Model, Row};
 use crate::sample::{ErrorKind, Outcome};
-use crate::target::Target;
+use crate::stats::ServerStats;
+use crate::target::{Target, TargetServer};
 
-/// The faults of the kit's `faults` check (also used by the Python
-/// baselines' test, so both hold clients to the same plan).
+/// The faults of the kit's `faults` checks (also used by the reference
+/// programs' tests, so every row is held to the same plan).
 pub const CHECK_FAULTS: Faults = Faults {
     seed: 7,
     error: 60,
@@ -41,6 +49,7 @@ pub const CHECK_FAULTS: Faults = Faults {
     stall: 30,
     truncate: 60,
     slow: 60,
+    corrupt: 60,
 };
 
 /// One check's result.
@@ -90,275 +99,350 @@ impl fmt::Display for Report {
     }
 }
 
-/// Runs every check of the kit on `row` against `target`.
-pub fn check(row: &dyn Runtime, target: &dyn Target) -> Report {
+type Verdict<'a> = &'a dyn Fn(&Plan, &Outcome, &ServerStats) -> Result<(), String>;
+
+/// Runs every check of the kit on `row` against `server`; `other` is a
+/// second server, whose certificate is from another CA (for `untrusted`).
+pub fn check(row: &dyn Row, server: &dyn TargetServer, other: &dyn TargetServer) -> Report {
     let desc = row.describe();
     let sequential = desc.model == Model::Sequential;
+    let has_tls = desc.tls.is_some();
     let ms = Duration::from_millis;
-    let base = target.base_url();
-    let plan = |n, delay| Plan::new(base.clone(), n, delay);
+    let target = server.target();
 
-    let mut checks = Vec::new();
-    let run =
-        |name: &'static str,
-         p: Plan,
-         verdict: &dyn Fn(&Plan, &Outcome, &crate::ServerStats) -> Result<(), String>| {
-            let result = (|| {
-                p.validate().map_err(|e| e.to_string())?;
-                let mut session = row.start().map_err(|e| format!("start: {e}"))?;
-                target.reset_stats();
-                let out = session.fan_out(&p);
-                let stats = target.stats();
-                drop(session);
-                if out.samples.len() as u64 != p.requests {
-                    return Err(format!(
-                        "{} samples for {} requests",
-                        out.samples.len(),
-                        p.requests
-                    ));
-                }
-                if let Some((i, s)) = out
-                    .samples
-                    .iter()
-                    .enumerate()
-                    .find(|(i, s)| s.id != *i as u64)
-                {
-                    return Err(format!(
-                        "sample {i} has id {}: samples are not in plan order",
-                        s.id
-                    ));
-                }
-                verdict(&p, &out, &stats)
-            })();
-            Check {
-                name,
-                result,
-                deviation: None,
-            }
-        };
+    // One fan-out on a fresh session against `on`, with `stats` read from
+    // `server` around it; then the common checks and the verdict.
+    let run_on = |on: &Target, p: Plan, verdict: Verdict<'_>| -> Result<(), String> {
+        p.validate().map_err(|e| e.to_string())?;
+        if let Some(why) = desc.unsupported(&p) {
+            return Err(format!("the row declares it cannot run this plan: {why}"));
+        }
+        let mut session = row.start(on).map_err(|e| format!("start: {e}"))?;
+        server.reset_stats();
+        let out = session.fan_out(&p).map_err(|e| format!("fan-out: {e}"))?;
+        let stats = server.stats();
+        drop(session);
+        if out.samples.len() as u64 != p.requests {
+            return Err(format!(
+                "{} samples for {} requests",
+                out.samples.len(),
+                p.requests
+            ));
+        }
+        if let Some((i, s)) = out
+            .samples
+            .iter()
+            .enumerate()
+            .find(|(i, s)| s.id != *i as u64)
+        {
+            return Err(format!(
+                "sample {i} has id {}: samples are not in plan order",
+                s.id
+            ));
+        }
+        verdict(&p, &out, &stats)
+    };
+    let run = |p: Plan, verdict: Verdict<'_>| run_on(&target, p, verdict);
 
-    checks.push(run(
+    let mut checks: Vec<(&'static str, Result<(), String>)> = Vec::new();
+
+    checks.push((
         "bodies",
-        Plan {
-            bytes: 777,
-            ..plan(30, ms(20))
-        },
-        &|p, out, stats| {
-            all_ok(out)?;
-            if stats.requests != p.requests {
-                return Err(format!(
-                    "server served {} requests, plan has {}",
-                    stats.requests, p.requests
-                ));
-            }
-            Ok(())
-        },
+        run(
+            Plan {
+                bytes: 777,
+                ..Plan::new(30, ms(20))
+            },
+            &|p, out, stats| {
+                all_ok(out)?;
+                if stats.requests != p.requests {
+                    return Err(format!(
+                        "server served {} requests, plan has {}",
+                        stats.requests, p.requests
+                    ));
+                }
+                Ok(())
+            },
+        ),
     ));
 
-    checks.push(run(
+    checks.push((
+        "json",
+        run(
+            Plan {
+                bytes: 2048,
+                format: Format::Json,
+                ..Plan::new(30, ms(5))
+            },
+            &|_, out, _| all_ok(out),
+        ),
+    ));
+
+    checks.push((
         "heartbeat",
-        Plan {
-            heartbeat: ms(5),
-            ..plan(8, ms(100))
-        },
-        &|p, out, _| {
-            all_ok(out)?;
-            let hb = &out.heartbeat;
-            if hb.ticks() == 0 {
-                return Err("no heartbeat tick was recorded".into());
-            }
-            if sequential {
-                if hb.max_lateness() < p.delay / 2 {
-                    return Err(format!(
-                        "the sequential heartbeat should be blocked by each request, but its max lateness is {:?}",
-                        hb.max_lateness()
-                    ));
+        run(
+            Plan {
+                heartbeat: ms(5),
+                ..Plan::new(8, ms(100))
+            },
+            &|p, out, _| {
+                all_ok(out)?;
+                let hb = &out.heartbeat;
+                if hb.ticks() == 0 {
+                    return Err("no heartbeat tick was recorded".into());
                 }
-            } else {
-                let due = (out.wall.as_nanos() / p.heartbeat.as_nanos()) as u64;
-                if hb.ticks() < due / 4 {
-                    return Err(format!(
-                        "{} ticks and {} missed in {:?} at a {:?} period: the ticker did not run during the fan-out",
-                        hb.ticks(),
-                        hb.missed,
-                        out.wall,
-                        p.heartbeat
-                    ));
+                if sequential {
+                    if hb.max_lateness() < p.delay / 2 {
+                        return Err(format!(
+                            "the sequential heartbeat should be blocked by each request, but its max lateness is {:?}",
+                            hb.max_lateness()
+                        ));
+                    }
+                } else {
+                    let due = (out.wall.as_nanos() / p.heartbeat.as_nanos()) as u64;
+                    if hb.ticks() < due / 4 {
+                        return Err(format!(
+                            "{} ticks and {} missed in {:?} at a {:?} period: the ticker did not run during the fan-out",
+                            hb.ticks(),
+                            hb.missed,
+                            out.wall,
+                            p.heartbeat
+                        ));
+                    }
                 }
-            }
-            Ok(())
-        },
+                Ok(())
+            },
+        ),
     ));
 
-    checks.push(run(
+    checks.push((
         "bound",
-        Plan {
-            concurrency: Some(3),
-            ..plan(24, ms(40))
-        },
-        &|_, out, stats| {
-            all_ok(out)?;
-            let peak = stats.peak_in_flight;
-            match (sequential, peak) {
-                (_, p) if p > 3 => {
-                    Err(format!("server saw {p} requests in flight, the bound is 3"))
+        run(
+            Plan {
+                concurrency: Some(3),
+                ..Plan::new(24, ms(40))
+            },
+            &|_, out, stats| {
+                all_ok(out)?;
+                match (sequential, stats.peak_in_flight) {
+                    (_, p) if p > 3 => {
+                        Err(format!("server saw {p} requests in flight, the bound is 3"))
+                    }
+                    (true, p) if p != 1 => {
+                        Err(format!("sequential row had {p} requests in flight"))
+                    }
+                    (false, p) if p < 2 => Err(format!(
+                        "server saw at most {p} in flight: the row did not run requests concurrently"
+                    )),
+                    _ => Ok(()),
                 }
-                (true, p) if p != 1 => Err(format!("sequential row had {p} requests in flight")),
-                (false, p) if p < 2 => Err(format!(
-                    "server saw at most {p} in flight: the row did not run requests concurrently"
-                )),
-                _ => Ok(()),
-            }
-        },
+            },
+        ),
     ));
 
     let cap = desc.max_concurrency;
-    checks.push(run(
+    checks.push((
         "unbounded",
-        plan(if sequential { 4 } else { 20 }, ms(150)),
-        &|p, out, stats| {
-            all_ok(out)?;
-            let peak = stats.peak_in_flight;
-            let want = if sequential {
-                1
-            } else {
-                cap.unwrap_or(p.requests).min(p.requests)
-            };
-            let enough = if sequential {
-                peak == 1
-            } else {
-                peak * 4 >= want * 3 && peak <= want
-            };
-            if !enough {
-                return Err(format!(
-                    "server saw {peak} requests in flight, expected about {want}"
-                ));
-            }
-            Ok(())
-        },
+        run(
+            Plan::new(if sequential { 4 } else { 20 }, ms(150)),
+            &|p, out, stats| {
+                all_ok(out)?;
+                let peak = stats.peak_in_flight;
+                let want = if sequential {
+                    1
+                } else {
+                    cap.unwrap_or(p.requests).min(p.requests)
+                };
+                let enough = if sequential {
+                    peak == 1
+                } else {
+                    peak * 4 >= want * 3 && peak <= want
+                };
+                if !enough {
+                    return Err(format!(
+                        "server saw {peak} requests in flight, expected about {want}"
+                    ));
+                }
+                Ok(())
+            },
+        ),
     ));
 
-    checks.push(run(
+    checks.push((
         "keep-alive",
-        Plan {
-            concurrency: Some(4),
-            ..plan(40, ms(2))
-        },
-        &|_, out, stats| {
-            all_ok(out)?;
-            if stats.connections > 8 {
-                return Err(format!(
-                    "{} connections for 4 at once with keep-alive: connections are not reused",
-                    stats.connections
-                ));
-            }
-            Ok(())
-        },
+        run(
+            Plan {
+                concurrency: Some(4),
+                ..Plan::new(40, ms(2))
+            },
+            &|_, out, stats| {
+                all_ok(out)?;
+                if stats.connections > 8 {
+                    return Err(format!(
+                        "{} connections for 4 at once with keep-alive: connections are not reused",
+                        stats.connections
+                    ));
+                }
+                Ok(())
+            },
+        ),
     ));
 
-    checks.push(run(
+    checks.push((
         "no-keep-alive",
-        Plan {
-            concurrency: Some(4),
-            keep_alive: false,
-            ..plan(12, ms(2))
-        },
-        &|p, out, stats| {
-            all_ok(out)?;
-            if stats.connections != p.requests {
-                return Err(format!(
-                    "{} connections for {} requests with keep-alive off: expected one each",
-                    stats.connections, p.requests
-                ));
-            }
-            Ok(())
+        run(
+            Plan {
+                concurrency: Some(4),
+                keep_alive: false,
+                ..Plan::new(12, ms(2))
+            },
+            &|p, out, stats| {
+                all_ok(out)?;
+                if stats.connections != p.requests {
+                    return Err(format!(
+                        "{} connections for {} requests with keep-alive off: expected one each",
+                        stats.connections, p.requests
+                    ));
+                }
+                Ok(())
+            },
+        ),
+    ));
+
+    checks.push(("connect-error", connect_error(row)));
+
+    for (name, format) in [("faults", Format::Bytes), ("json-faults", Format::Json)] {
+        checks.push((
+            name,
+            run(
+                Plan {
+                    concurrency: Some(8),
+                    timeout: ms(500),
+                    faults: CHECK_FAULTS,
+                    format,
+                    bytes: if format == Format::Json { 1024 } else { 256 },
+                    ..Plan::new(if sequential { 100 } else { 150 }, ms(5))
+                },
+                &|p, out, stats| faults_match(p, out, stats),
+            ),
+        ));
+    }
+
+    let not_applicable = || Ok(());
+    checks.push((
+        "https",
+        if has_tls {
+            run(
+                Plan {
+                    tls: true,
+                    bytes: 2048,
+                    format: Format::Json,
+                    ..Plan::new(30, ms(20))
+                },
+                &|_, out, stats| {
+                    all_ok(out)?;
+                    if stats.tls.handshakes == 0 {
+                        return Err("the server completed no TLS handshake".into());
+                    }
+                    Ok(())
+                },
+            )
+        } else {
+            not_applicable()
         },
     ));
 
-    let closed = closed_port();
-    let result = (|| {
-        let p = Plan::new(
-            format!("http://127.0.0.1:{}", closed.map_err(|e| e.to_string())?),
-            5,
-            ms(0),
-        );
-        let out = row.start().map_err(|e| format!("start: {e}"))?.fan_out(&p);
-        if out.samples.len() != 5 {
-            return Err(format!("{} samples for 5 requests", out.samples.len()));
-        }
-        match out
-            .samples
-            .iter()
-            .find(|s| s.error != Some(ErrorKind::Connect))
-        {
-            Some(s) => Err(format!(
-                "request {} to a closed port ended as {:?}, expected a connect error",
-                s.id, s.error
-            )),
-            None => Ok(()),
-        }
-    })();
-    checks.push(Check {
-        name: "connect-error",
-        result,
-        deviation: None,
-    });
-
-    let faults = CHECK_FAULTS;
-    checks.push(run(
-        "faults",
-        Plan {
-            concurrency: Some(8),
-            timeout: ms(500),
-            faults,
-            ..plan(if sequential { 100 } else { 150 }, ms(5))
+    checks.push((
+        "untrusted",
+        if has_tls {
+            untrusted(row, &target, other)
+        } else {
+            not_applicable()
         },
-        &|p, out, stats| faults_match(p, out, stats),
     ));
+
+    for protocol in [Protocol::Http1, Protocol::Http2] {
+        let name = match protocol {
+            Protocol::Http2 => "http2",
+            _ => "http1",
+        };
+        if !desc.protocols.contains(&protocol) {
+            checks.push((name, not_applicable()));
+            continue;
+        }
+        checks.push((
+            name,
+            run(
+                Plan {
+                    tls: has_tls,
+                    protocol,
+                    concurrency: Some(10),
+                    ..Plan::new(20, ms(20))
+                },
+                &|p, out, stats| {
+                    all_ok(out)?;
+                    let (h1, h2) = (stats.http1.requests, stats.http2.requests);
+                    let used = if p.protocol == Protocol::Http2 { h2 } else { h1 };
+                    if used != p.requests || h1 + h2 != p.requests {
+                        return Err(format!(
+                            "asked for {}, the server answered {h1} requests over HTTP/1.1 and {h2} over HTTP/2",
+                            p.protocol.as_str()
+                        ));
+                    }
+                    Ok(())
+                },
+            ),
+        ));
+    }
 
     let timeout = ms(300);
-    let n = if sequential { 2 } else { 4 };
-    checks.push(run(
+    checks.push((
         "timeout",
-        Plan {
-            timeout,
-            ..plan(n, ms(5_000))
-        },
-        &|p, out, _| {
-            for s in &out.samples {
-                if s.error != Some(ErrorKind::Timeout) {
-                    return Err(format!(
-                        "request {} ended as {:?} after {:?}, expected a timeout",
-                        s.id, s.error, s.latency
-                    ));
+        run(
+            Plan {
+                timeout,
+                ..Plan::new(if sequential { 2 } else { 4 }, ms(5_000))
+            },
+            &|p, out, _| {
+                for s in &out.samples {
+                    if s.error != Some(ErrorKind::Timeout) {
+                        return Err(format!(
+                            "request {} ended as {:?} after {:?}, expected a timeout",
+                            s.id, s.error, s.latency
+                        ));
+                    }
+                    if s.latency > p.timeout + ms(1_000) {
+                        return Err(format!(
+                            "request {} timed out after {:?}, the timeout is {:?}",
+                            s.id, s.latency, p.timeout
+                        ));
+                    }
                 }
-                if s.latency > p.timeout + ms(1_000) {
-                    return Err(format!(
-                        "request {} timed out after {:?}, the timeout is {:?}",
-                        s.id, s.latency, p.timeout
-                    ));
-                }
-            }
-            Ok(())
-        },
+                Ok(())
+            },
+        ),
     ));
 
-    for c in &mut checks {
-        c.deviation = desc
-            .deviations
-            .iter()
-            .find(|(name, _)| *name == c.name)
-            .map(|(_, why)| *why);
-    }
     Report {
         row: row.id(),
-        checks,
+        checks: checks
+            .into_iter()
+            .map(|(name, result)| Check {
+                name,
+                result,
+                deviation: desc
+                    .deviations
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, why)| *why),
+            })
+            .collect(),
     }
 }
 
 /// Runs [`check`] and panics with the whole report if any check failed.
-pub fn assert_conforms(row: &dyn Runtime, target: &dyn Target) {
-    let report = check(row, target);
+pub fn assert_conforms(row: &dyn Row, server: &dyn TargetServer, other: &dyn TargetServer) {
+    let report = check(row, server, other);
     assert!(
         report.passed(),
         "row {} does not conform:\n{report}",
@@ -366,14 +450,73 @@ pub fn assert_conforms(row: &dyn Runtime, target: &dyn Target) {
     );
 }
 
+/// Five requests to a closed port: five `connect` errors.
+fn connect_error(row: &dyn Row) -> Result<(), String> {
+    let port = closed_port().map_err(|e| e.to_string())?;
+    let target = Target::parse(&format!("127.0.0.1:{port}")).map_err(|e| e.to_string())?;
+    let p = Plan::new(5, Duration::ZERO);
+    let out = row
+        .start(&target)
+        .map_err(|e| format!("start: {e}"))?
+        .fan_out(&p)
+        .map_err(|e| format!("fan-out: {e}"))?;
+    if out.samples.len() != 5 {
+        return Err(format!("{} samples for 5 requests", out.samples.len()));
+    }
+    match out
+        .samples
+        .iter()
+        .find(|s| s.error != Some(ErrorKind::Connect))
+    {
+        Some(s) => Err(format!(
+            "request {} to a closed port ended as {:?}, expected a connect error",
+            s.id, s.error
+        )),
+        None => Ok(()),
+    }
+}
+
+/// HTTPS to `other`, trusting only `server`'s CA: every request a `tls`
+/// error — proof that the row verifies the certificate.
+fn untrusted(row: &dyn Row, target: &Target, other: &dyn TargetServer) -> Result<(), String> {
+    let ca = target.ca.clone().ok_or("the server has no CA")?;
+    let wrong = Target {
+        ca: Some(ca),
+        ..other.target()
+    };
+    let p = Plan {
+        tls: true,
+        ..Plan::new(6, Duration::ZERO)
+    };
+    let out = row
+        .start(&wrong)
+        .map_err(|e| format!("start: {e}"))?
+        .fan_out(&p)
+        .map_err(|e| format!("fan-out: {e}"))?;
+    if out.ok_count() > 0 {
+        return Err(format!(
+            "{} of 6 requests succeeded against a certificate from a CA the row was not given: verification is off",
+            out.ok_count()
+        ));
+    }
+    match out.samples.iter().find(|s| s.error != Some(ErrorKind::Tls)) {
+        Some(s) => Err(format!(
+            "request {} against an untrusted certificate ended as {}, expected a tls error",
+            s.id,
+            s.error.map_or("ok", ErrorKind::as_str)
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Under injected faults: every request's kind is the one its fault implies
 /// (exactly, per request), every other request succeeded, and the server
 /// injected each fault exactly as often as the plan implies (no retries).
-fn faults_match(p: &Plan, out: &Outcome, stats: &crate::ServerStats) -> Result<(), String> {
+pub fn faults_match(p: &Plan, out: &Outcome, stats: &ServerStats) -> Result<(), String> {
     let mut wrong = Vec::new();
     for s in &out.samples {
         let fault = p.faults.decide(s.id);
-        let want = fault.and_then(Fault::expected_kind);
+        let want = fault.and_then(|f| f.expected_kind(p.format));
         if s.error != want {
             wrong.push(format!(
                 "request {} ({}) ended as {}",
@@ -389,13 +532,11 @@ fn faults_match(p: &Plan, out: &Outcome, stats: &crate::ServerStats) -> Result<(
             ));
         }
     }
-    let i = stats.injected;
-    let injected = [i.error, i.reset, i.stall, i.truncate, i.slow];
-    for (f, n) in Fault::ALL.into_iter().zip(injected) {
-        let want = p.faults.count(f, p.requests);
-        if n != want {
+    for f in Fault::ALL {
+        let (got, want) = (stats.injected.of(f), p.faults.count(f, p.requests));
+        if got != want {
             wrong.push(format!(
-                "server injected {n} {} faults, the plan implies {want} (a retry, or a request not sent)",
+                "server injected {got} {} faults, the plan implies {want} (a retry, or a request not sent)",
                 f.as_str()
             ));
         }

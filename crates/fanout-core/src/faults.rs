@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::plan::Format;
 use crate::sample::ErrorKind;
 
 /// Rates of each injected fault, in requests per thousand; the rest are
@@ -24,6 +25,14 @@ pub struct Faults {
     pub truncate: u16,
     /// ‰ whose body is trickled in small pieces (still complete and valid).
     pub slow: u16,
+    /// ‰ whose body arrives whole but corrupted: its first byte is `!`, so a
+    /// byte body fails verification and a JSON document fails to decode.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub corrupt: u16,
+}
+
+fn is_zero(n: &u16) -> bool {
+    *n == 0
 }
 
 /// What the server does to one request.
@@ -40,16 +49,19 @@ pub enum Fault {
     Truncate,
     /// Trickle the body.
     Slow,
+    /// Replace the body's first byte with `!`.
+    Corrupt,
 }
 
 impl Fault {
     /// Every fault, in query order.
-    pub const ALL: [Fault; 5] = [
+    pub const ALL: [Fault; 6] = [
         Fault::Error,
         Fault::Reset,
         Fault::Stall,
         Fault::Truncate,
         Fault::Slow,
+        Fault::Corrupt,
     ];
 
     /// The query key and `/stats` name.
@@ -60,20 +72,26 @@ impl Fault {
             Fault::Stall => "stall",
             Fault::Truncate => "truncate",
             Fault::Slow => "slow",
+            Fault::Corrupt => "corrupt",
         }
     }
 
-    /// The error kind a row must report for this fault (`None`: the request
-    /// succeeds). A reset before any response byte and a body cut short are
-    /// told apart by every client in this workspace; see each row's README
-    /// where a client reports them differently.
-    pub fn expected_kind(self) -> Option<ErrorKind> {
+    /// The error kind a row must report for this fault on a plan of this
+    /// body format (`None`: the request succeeds). A reset before any
+    /// response byte and a body cut short are told apart by every client in
+    /// this workspace; see each row's README where a client reports them
+    /// differently.
+    pub fn expected_kind(self, format: Format) -> Option<ErrorKind> {
         match self {
             Fault::Error => Some(ErrorKind::Status),
             Fault::Reset => Some(ErrorKind::Reset),
             Fault::Stall => Some(ErrorKind::Timeout),
             Fault::Truncate => Some(ErrorKind::Truncated),
             Fault::Slow => None,
+            Fault::Corrupt => Some(match format {
+                Format::Bytes => ErrorKind::BodyMismatch,
+                Format::Json => ErrorKind::Decode,
+            }),
         }
     }
 }
@@ -90,11 +108,7 @@ fn mix(seed: u64, id: u64) -> u64 {
 impl Faults {
     /// No faults at all.
     pub fn is_none(&self) -> bool {
-        self.error == 0
-            && self.reset == 0
-            && self.stall == 0
-            && self.truncate == 0
-            && self.slow == 0
+        Fault::ALL.iter().all(|&f| self.rate(f) == 0)
     }
 
     /// The rate of one fault, ‰.
@@ -105,6 +119,7 @@ impl Faults {
             Fault::Stall => self.stall,
             Fault::Truncate => self.truncate,
             Fault::Slow => self.slow,
+            Fault::Corrupt => self.corrupt,
         }
     }
 
@@ -118,8 +133,8 @@ impl Faults {
     }
 
     /// What happens to request `id`: the hash of (seed, id) mod 1000 falls in
-    /// one of the consecutive ranges error, reset, stall, truncate, slow, or
-    /// past them (`None`: answered normally).
+    /// one of the consecutive ranges error, reset, stall, truncate, slow,
+    /// corrupt, or past them (`None`: answered normally).
     pub fn decide(&self, id: u64) -> Option<Fault> {
         if self.is_none() {
             return None;
@@ -171,6 +186,7 @@ mod tests {
             stall: 0,
             truncate: 200,
             slow: 10,
+            corrupt: 0,
         };
         let mut counts = std::collections::HashMap::new();
         for id in 0..100_000 {

@@ -1,56 +1,71 @@
 //! # fanout-core — the contract every row obeys
 //!
-//! `fanout` measures how a Rust program should make many HTTP API calls at
-//! once: sibling crates run the *same* fan-out — N GETs against one local
-//! target server — sequentially, on OS threads, and on several async
-//! runtimes. This crate is what they share. It has no runtime and no HTTP
-//! client: those belong to the rows.
+//! `fanout` measures how a program — a Rust program first — should make many
+//! HTTP API calls at once: sibling crates run the *same* fan-out — N GETs
+//! against one target server — sequentially, on OS threads, and on several
+//! async runtimes with several clients and idioms. This crate is what they
+//! share. It has no runtime, no HTTP client and no TLS stack: those belong
+//! to the rows.
 //!
 //! ## The pieces
 //!
-//! - [`Plan`]: one fan-out (target, N, delay, body size, concurrency bound,
-//!   keep-alive, timeout, heartbeat period). [`Plan::url`] builds the URL of
-//!   request `i`, so every row fetches exactly the same URLs.
-//! - [`Workload`]: the named presets (`demo`, `latency`, `throughput`, `c10k`,
-//!   `payload`, `faults`, `scaling`), defined once here.
-//! - [`Runtime`] → [`Runtime::start`] → [`Session`] → [`Session::fan_out`] →
-//!   [`Outcome`]: a row. `start` builds what lives across fan-outs (runtime,
-//!   client, pool); `fan_out` is the timed part and is synchronous at the
-//!   boundary — async rows `block_on` inside.
-//! - [`Sample`]: one per request, in plan order; a failure is a sample with an
-//!   [`ErrorKind`], never a panic and never dropped.
-//! - [`body`]: the deterministic body of request `i` and [`body::verify`].
+//! - [`Plan`]: *what* one fan-out is — N, delay, body size and [`Format`]
+//!   (bytes or a JSON document), concurrency bound, keep-alive, TLS, the
+//!   [`Protocol`] asked for, timeout, heartbeat period, faults.
+//!   [`Plan::path`] builds request `i`'s path, so every row fetches exactly
+//!   the same URLs.
+//! - [`Target`]: *where* — the server's address and the CA to trust for
+//!   HTTPS. Given beside the plan, never inside it.
+//! - [`Workload`]: the named presets, each owning its special cases
+//!   (quick variant, load generators, criterion plans, headline, charts).
+//! - [`Row`] → [`Row::start`]`(target)` → [`Session`] →
+//!   [`Session::fan_out`]`(plan)` → [`Outcome`]. `start` builds what lives
+//!   across fan-outs (runtime, client, pool); `fan_out` is the timed part and
+//!   is synchronous at the boundary — async rows `block_on` inside. A
+//!   [`Description`] says what the row is (runtime, client, TLS stack,
+//!   model, idiom, protocols, upstream status, tuned settings, deviations).
+//! - [`Sample`]: one per request, in plan order; a failure is a sample with
+//!   an [`ErrorKind`], never a panic and never dropped.
+//! - [`body`] and [`document`]: the deterministic byte body and JSON
+//!   document of request `i`, and their verification.
 //! - [`Heartbeat`]: the `count()` ticker of the original asyncio demo.
 //! - [`drive`]: the fan-out loops — sequential, thread per request, thread
-//!   pool, and async over any [`drive::Executor`]. A row supplies only "fetch
-//!   this URL with my client"; timing, bounds, the heartbeat and body
-//!   verification happen here, identically for every row, so no row can skip
-//!   reading or verifying a body.
+//!   pool, and the async idioms over any [`drive::Executor`]. A row supplies
+//!   only "fetch this [`drive::Request`] with my client"; timing, bounds,
+//!   timeouts, the heartbeat and verification happen here, identically for
+//!   every row, so no row can skip reading, decoding or verifying a body.
+//! - [`faults`]: deterministic fault injection, decided here for the server
+//!   and the kit alike.
 //! - [`conformance`]: the kit that checks a row against a live server.
 //!
 //! ## Adding a row
 //!
-//! Implement [`Runtime`] in a crate `rt-NAME` whose session calls one of the
-//! [`drive`] functions with a fetch closure; register it in `crates/fanout`.
-//! The conformance kit then runs on it in `cargo test`.
+//! `cargo xtask new-runtime NAME` scaffolds a crate whose session calls one
+//! of the [`drive`] functions with a fetch closure, and registers it. The
+//! conformance kit then runs on it in `cargo test`.
 
 #![forbid(unsafe_code)]
 
 pub mod body;
 pub mod conformance;
+pub mod document;
 pub mod drive;
 pub mod faults;
 pub mod heartbeat;
 pub mod plan;
-pub mod runtime;
+pub mod row;
 pub mod sample;
+pub mod stats;
 pub mod target;
 pub mod workload;
 
+pub use document::Document;
+pub use drive::{AsyncIdiom, Request};
 pub use faults::{Fault, Faults};
 pub use heartbeat::{Heartbeat, HeartbeatReport};
-pub use plan::{Plan, PlanError};
-pub use runtime::{Description, Model, Runtime, Session, StartError, Upstream};
-pub use sample::{ErrorKind, Fetched, Outcome, Response, Sample};
-pub use target::{ServerStats, Target};
+pub use plan::{Format, Plan, PlanError, Protocol};
+pub use row::{Description, Idiom, Model, Row, Session, StartError, Upstream};
+pub use sample::{Body, ErrorKind, FetchError, Fetched, Outcome, Response, Sample};
+pub use stats::ServerStats;
+pub use target::{Target, TargetServer};
 pub use workload::{WORKLOADS, Workload};

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::body::{self, BodyError};
 use crate::faults::Faults;
+use crate::target::Target;
 
 /// Upper bound on the server-side delay, enforced by the server too.
 pub const MAX_DELAY: Duration = Duration::from_millis(60_000);
@@ -13,27 +13,90 @@ pub const MAX_DELAY: Duration = Duration::from_millis(60_000);
 pub const MAX_BYTES: u64 = 64 * 1024 * 1024;
 /// Upper bound on requests per plan: every request loop is bounded.
 pub const MAX_REQUESTS: u64 = 1_000_000;
+/// Upper bound on a JSON document's nominal size (the server builds it in memory).
+pub const MAX_JSON_BYTES: u64 = 4 * 1024 * 1024;
 
-/// One fan-out: `requests` GETs against one target, with a bound on how many
-/// may be in flight at once.
+/// What a response body is, and how a row reads it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// Bytes of the deterministic rule ([`crate::body`]), read whole and
+    /// verified byte for byte.
+    #[default]
+    Bytes,
+    /// A JSON API document ([`crate::document`]), decoded with the client's
+    /// own JSON API into [`crate::Document`] and verified field by field.
+    Json,
+}
+
+impl Format {
+    /// The name used in JSON, URLs and tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Bytes => "bytes",
+            Format::Json => "json",
+        }
+    }
+}
+
+/// Which HTTP version the client is asked to speak.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Protocol {
+    /// What the client does by default — what its users get. Over TLS the
+    /// client offers what it supports by ALPN; in cleartext every client here
+    /// speaks HTTP/1.1.
+    #[default]
+    Auto,
+    /// HTTP/1.1 only.
+    Http1,
+    /// HTTP/2 only: by ALPN over TLS, by prior knowledge (h2c) in cleartext.
+    Http2,
+}
+
+impl Protocol {
+    /// Every protocol, in report order.
+    pub const ALL: [Protocol; 3] = [Protocol::Auto, Protocol::Http1, Protocol::Http2];
+
+    /// The name used in JSON and tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Auto => "auto",
+            Protocol::Http1 => "http1",
+            Protocol::Http2 => "http2",
+        }
+    }
+}
+
+/// One fan-out — *what* to run: `requests` GETs with a bound on how many
+/// may be in flight at once, and how each is made. *Where* it runs is a
+/// [`Target`], given beside the plan.
 ///
-/// Request `i` fetches [`Plan::url`]`(i)`; every row fetches exactly these URLs.
+/// Request `i` fetches [`Plan::path`]`(i)` on the target; every row fetches
+/// exactly these URLs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
-    /// Base URL of the target server, e.g. `http://127.0.0.1:40123`.
-    pub target: String,
     /// How many requests (N).
     pub requests: u64,
     /// How long the server waits before answering each request.
     #[serde(with = "millis")]
     pub delay: Duration,
-    /// Body size of each response, in bytes.
+    /// Body size of each response, in bytes (about that, for JSON documents).
     pub bytes: u64,
+    /// What the body is and how it is read.
+    #[serde(default)]
+    pub format: Format,
     /// Most requests in flight at once; `None` = unbounded, like `asyncio.gather`.
     pub concurrency: Option<u64>,
     /// Reuse connections (HTTP/1.1 keep-alive). Off: every request sends
     /// `Connection: close` and gets a fresh connection.
     pub keep_alive: bool,
+    /// HTTPS: TLS with the certificate verified against the target's CA.
+    #[serde(default)]
+    pub tls: bool,
+    /// The HTTP version asked for.
+    #[serde(default)]
+    pub protocol: Protocol,
     /// Per-request timeout, from the request's start to its last body byte.
     #[serde(with = "millis")]
     pub timeout: Duration,
@@ -45,29 +108,32 @@ pub struct Plan {
     pub faults: Faults,
 }
 
-/// A plan that cannot run, with the reason.
+/// A plan or target that cannot run, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PlanError {
     /// A field is out of its bounds.
     #[error("{0}")]
     OutOfBounds(String),
-    /// The target is not an `http://host:port` URL.
-    #[error("target must look like http://HOST:PORT, got {0:?}")]
+    /// The target is not a `HOST:PORT` address (or `http(s)://HOST:PORT`).
+    #[error("target must look like HOST:PORT or http://HOST:PORT, got {0:?}")]
     Target(String),
 }
 
 impl Plan {
-    /// A plan with the given target, N and delay; 256-byte bodies, unbounded,
-    /// keep-alive, 30 s timeout, 10 ms heartbeat.
-    pub fn new(target: impl Into<String>, requests: u64, delay: Duration) -> Plan {
+    /// A plan with the given N and delay: 256-byte bodies, unbounded,
+    /// keep-alive, plain HTTP, the client's default protocol, 30 s timeout,
+    /// 10 ms heartbeat.
+    pub fn new(requests: u64, delay: Duration) -> Plan {
         Plan {
-            target: target.into(),
             requests,
             delay,
             bytes: 256,
+            format: Format::Bytes,
             concurrency: None,
             keep_alive: true,
+            tls: false,
+            protocol: Protocol::Auto,
             timeout: Duration::from_secs(30),
             heartbeat: Duration::from_millis(10),
             faults: Faults::default(),
@@ -77,13 +143,6 @@ impl Plan {
     /// Checks every field is in bounds; rows may assume a validated plan.
     pub fn validate(&self) -> Result<(), PlanError> {
         let oob = |m: String| Err(PlanError::OutOfBounds(m));
-        let t = self.target.trim_end_matches('/');
-        let rest = t
-            .strip_prefix("http://")
-            .ok_or_else(|| PlanError::Target(self.target.clone()))?;
-        if rest.is_empty() || rest.contains('/') || rest.contains('?') {
-            return Err(PlanError::Target(self.target.clone()));
-        }
         if self.requests == 0 || self.requests > MAX_REQUESTS {
             return oob(format!(
                 "requests must be 1..={MAX_REQUESTS}, got {}",
@@ -103,6 +162,12 @@ impl Plan {
                 self.bytes
             ));
         }
+        if self.format == Format::Json && self.bytes > MAX_JSON_BYTES {
+            return oob(format!(
+                "a JSON document must be at most {MAX_JSON_BYTES} bytes, got {}",
+                self.bytes
+            ));
+        }
         if self.concurrency == Some(0) {
             return oob("concurrency must be at least 1 (omit it for unbounded)".into());
         }
@@ -116,29 +181,42 @@ impl Plan {
         Ok(())
     }
 
-    /// The URL of request `i`: `{target}/delay/{ms}?id={i}&bytes={bytes}`,
-    /// then, with faults, `&seed=…&error=‰…&stall_ms=…` (see [`Faults::query`];
-    /// a stall lasts the timeout plus a second, at most [`MAX_DELAY`]).
-    pub fn url(&self, i: u64) -> String {
-        let mut url = format!(
-            "{}/delay/{}?id={i}&bytes={}",
-            self.target.trim_end_matches('/'),
+    /// `https` or `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls { "https" } else { "http" }
+    }
+
+    /// The path and query of request `i`: `/delay/{ms}?id={i}&bytes={bytes}`,
+    /// then `&format=json` for JSON documents, then, with faults,
+    /// `&seed=…&error=‰…&stall_ms=…` (see [`Faults::query`]; a stall lasts
+    /// the timeout plus a second, at most [`MAX_DELAY`]).
+    pub fn path(&self, i: u64) -> String {
+        let mut path = format!(
+            "/delay/{}?id={i}&bytes={}",
             self.delay.as_millis(),
             self.bytes
         );
+        if self.format == Format::Json {
+            path.push_str("&format=json");
+        }
         if !self.faults.is_none() {
-            url.push_str(&self.faults.query());
+            path.push_str(&self.faults.query());
             if self.faults.stall > 0 {
                 let stall = (self.timeout + Duration::from_secs(1)).min(MAX_DELAY);
-                url.push_str(&format!("&stall_ms={}", stall.as_millis()));
+                path.push_str(&format!("&stall_ms={}", stall.as_millis()));
             }
         }
-        url
+        path
     }
 
-    /// All N URLs, built once before the timed part of a fan-out.
-    pub fn urls(&self) -> Vec<String> {
-        (0..self.requests).map(|i| self.url(i)).collect()
+    /// The URL of request `i` on `target`.
+    pub fn url(&self, target: &Target, i: u64) -> String {
+        format!("{}{}", target.base_url(self.tls), self.path(i))
+    }
+
+    /// All N URLs on `target`, built once before the timed part of a fan-out.
+    pub fn urls(&self, target: &Target) -> Vec<String> {
+        (0..self.requests).map(|i| self.url(target, i)).collect()
     }
 
     /// The most requests this plan lets be in flight at once.
@@ -146,16 +224,24 @@ impl Plan {
         self.concurrency.unwrap_or(self.requests).min(self.requests)
     }
 
-    /// Verifies the body of request `i` against the deterministic rule.
-    pub fn verify(&self, i: u64, body: &[u8]) -> Result<(), BodyError> {
-        body::verify(i, self.bytes, body)
+    /// The most requests in flight for a row that can have at most `cap` at
+    /// once whatever the plan says (a fixed pool; `None` = no cap of its own).
+    pub fn in_flight_with(&self, cap: Option<u64>) -> u64 {
+        self.max_in_flight().min(cap.unwrap_or(u64::MAX)).max(1)
     }
 
-    /// The floor no client can beat: the server's delay (one round of it,
-    /// when everything is in flight at once).
+    /// The floor no client can beat: rounds of the server's delay at the
+    /// plan's bound (one round when everything is in flight at once).
     pub fn floor(&self) -> Duration {
-        let rounds = self.requests.div_ceil(self.max_in_flight().max(1));
-        self.delay * rounds as u32
+        self.projection(None)
+    }
+
+    /// The floor for a row that can have at most `cap` requests in flight:
+    /// rounds of the server delay at the smaller of the plan's bound and the
+    /// cap. The sweep's projection of a cell's run time.
+    pub fn projection(&self, cap: Option<u64>) -> Duration {
+        let rounds = self.requests.div_ceil(self.in_flight_with(cap));
+        self.delay.saturating_mul(rounds.min(u64::from(u32::MAX)) as u32)
     }
 }
 
@@ -182,15 +268,25 @@ mod tests {
 
     #[test]
     fn urls_are_built_here_and_identical_for_every_row() {
-        let mut p = Plan::new("http://127.0.0.1:9/", 3, Duration::from_millis(100));
+        let target = Target::parse("127.0.0.1:9").unwrap();
+        let mut p = Plan::new(3, Duration::from_millis(100));
         p.bytes = 1024;
-        assert_eq!(p.url(2), "http://127.0.0.1:9/delay/100?id=2&bytes=1024");
-        assert_eq!(p.urls().len(), 3);
+        assert_eq!(
+            p.url(&target, 2),
+            "http://127.0.0.1:9/delay/100?id=2&bytes=1024"
+        );
+        p.tls = true;
+        p.format = Format::Json;
+        assert_eq!(
+            p.url(&target, 0),
+            "https://127.0.0.1:9/delay/100?id=0&bytes=1024&format=json"
+        );
+        assert_eq!(p.urls(&target).len(), 3);
     }
 
     #[test]
     fn validation_rejects_out_of_bounds() {
-        let ok = Plan::new("http://127.0.0.1:9", 10, Duration::from_millis(1));
+        let ok = Plan::new(10, Duration::from_millis(1));
         assert_eq!(ok.validate(), Ok(()));
         for bad in [
             Plan {
@@ -210,15 +306,12 @@ mod tests {
                 ..ok.clone()
             },
             Plan {
+                bytes: MAX_JSON_BYTES + 1,
+                format: Format::Json,
+                ..ok.clone()
+            },
+            Plan {
                 timeout: Duration::ZERO,
-                ..ok.clone()
-            },
-            Plan {
-                target: "ftp://x".into(),
-                ..ok.clone()
-            },
-            Plan {
-                target: "http://".into(),
                 ..ok.clone()
             },
         ] {
@@ -227,10 +320,28 @@ mod tests {
     }
 
     #[test]
-    fn floor_counts_rounds_of_the_bound() {
-        let mut p = Plan::new("http://h:1", 10, Duration::from_millis(100));
+    fn floor_and_projection_count_rounds_of_the_bound() {
+        let mut p = Plan::new(10, Duration::from_millis(100));
         assert_eq!(p.floor(), Duration::from_millis(100));
+        assert_eq!(p.projection(Some(1)), Duration::from_secs(1));
         p.concurrency = Some(3);
         assert_eq!(p.floor(), Duration::from_millis(400));
+        let c10k = Plan::new(10_000, Duration::from_secs(1));
+        assert_eq!(c10k.projection(Some(1)), Duration::from_secs(10_000));
+        assert_eq!(c10k.projection(Some(128)), Duration::from_secs(79));
+        let zero = Plan {
+            concurrency: Some(64),
+            ..Plan::new(20_000, Duration::ZERO)
+        };
+        assert_eq!(zero.projection(Some(1)), Duration::ZERO);
+    }
+
+    #[test]
+    fn old_plans_without_the_new_fields_still_load() {
+        let p: Plan = serde_json::from_str(
+            r#"{"requests":5,"delay":500,"bytes":256,"concurrency":null,"keep_alive":true,"timeout":30000,"heartbeat":100}"#,
+        )
+        .unwrap();
+        assert_eq!((p.format, p.tls, p.protocol), (Format::Bytes, false, Protocol::Auto));
     }
 }

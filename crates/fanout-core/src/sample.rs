@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::document::Document;
 use crate::heartbeat::HeartbeatReport;
 
 /// Why a request failed. Shared by every row, so the report can count failures
@@ -16,6 +17,9 @@ use crate::heartbeat::HeartbeatReport;
 pub enum ErrorKind {
     /// The TCP connection could not be made (refused, unreachable).
     Connect,
+    /// The TLS handshake failed: the certificate did not verify, or the
+    /// handshake broke off.
+    Tls,
     /// The request did not finish within the plan's timeout.
     Timeout,
     /// The peer reset or closed the connection before a response.
@@ -28,20 +32,25 @@ pub enum ErrorKind {
     Protocol,
     /// The body arrived whole but is not the body the plan expects.
     BodyMismatch,
-    /// Anything the row could not classify (the message goes to stderr once).
+    /// The body arrived whole but is not a JSON document of the expected shape.
+    Decode,
+    /// Anything the row could not classify (core prints the first such
+    /// error's message to stderr once per process).
     Other,
 }
 
 impl ErrorKind {
     /// Every kind, in report order.
-    pub const ALL: [ErrorKind; 8] = [
+    pub const ALL: [ErrorKind; 10] = [
         ErrorKind::Connect,
+        ErrorKind::Tls,
         ErrorKind::Timeout,
         ErrorKind::Reset,
         ErrorKind::Status,
         ErrorKind::Truncated,
         ErrorKind::Protocol,
         ErrorKind::BodyMismatch,
+        ErrorKind::Decode,
         ErrorKind::Other,
     ];
 
@@ -49,12 +58,14 @@ impl ErrorKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Connect => "connect",
+            ErrorKind::Tls => "tls",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Reset => "reset",
             ErrorKind::Status => "status",
             ErrorKind::Truncated => "truncated",
             ErrorKind::Protocol => "protocol",
             ErrorKind::BodyMismatch => "body-mismatch",
+            ErrorKind::Decode => "decode",
             ErrorKind::Other => "other",
         }
     }
@@ -99,20 +110,54 @@ impl ErrorKind {
     /// Classifies any error by walking its `source()` chain for an
     /// [`io::Error`] (the usual root of a client error); `None` when the chain
     /// holds none, so the row can apply what its client's error type says.
+    ///
+    /// A TLS error anywhere in the chain decides first (with feature
+    /// `rustls`, a `rustls::Error`, which rustls hands over inside an
+    /// `io::Error` of kind `InvalidData`), then a JSON error (a
+    /// `serde_json::Error` that is not I/O is a `decode` error), then I/O.
     pub fn from_chain(e: &(dyn StdError + 'static)) -> Option<ErrorKind> {
-        let mut cur: Option<&(dyn StdError + 'static)> = Some(e);
-        while let Some(err) = cur {
+        let mut io_kind = None;
+        for err in chain(e) {
+            #[cfg(feature = "rustls")]
+            if err.is::<rustls::Error>() {
+                return Some(ErrorKind::Tls);
+            }
+            if let Some(j) = err.downcast_ref::<serde_json::Error>() {
+                if !j.is_io() {
+                    return Some(ErrorKind::Decode);
+                }
+            }
             if let Some(io) = err.downcast_ref::<io::Error>() {
                 // An io::Error may itself wrap a typed error; prefer a precise kind.
                 let kind = ErrorKind::from_io(io);
-                if kind != ErrorKind::Other {
-                    return Some(kind);
+                if kind != ErrorKind::Other && io_kind.is_none() {
+                    io_kind = Some(kind);
                 }
             }
-            cur = err.source();
         }
-        None
+        io_kind
     }
+}
+
+/// An error and its sources, outermost first. An `io::Error`'s `source()`
+/// skips the error it wraps (`get_ref`), so that one is visited too.
+pub fn chain<'a>(
+    e: &'a (dyn StdError + 'static),
+) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    let mut next: Vec<&'a (dyn StdError + 'static)> = vec![e];
+    std::iter::from_fn(move || {
+        let err = next.pop()?;
+        if let Some(src) = err.source() {
+            next.push(src);
+        }
+        if let Some(inner) = err.downcast_ref::<io::Error>().and_then(|io| io.get_ref()) {
+            let inner: &(dyn StdError + 'static) = inner;
+            if !next.iter().any(|n| std::ptr::addr_eq(*n, inner)) {
+                next.push(inner);
+            }
+        }
+        Some(err)
+    })
 }
 
 #[cfg(feature = "hyper")]
@@ -124,8 +169,7 @@ impl ErrorKind {
         if let Some(kind) = ErrorKind::from_chain(e) {
             return kind;
         }
-        let mut cur = Some(e);
-        while let Some(err) = cur {
+        for err in chain(e) {
             if let Some(h) = err.downcast_ref::<hyper::Error>() {
                 return if h.is_parse() || h.is_parse_status() {
                     ErrorKind::Protocol
@@ -137,7 +181,6 @@ impl ErrorKind {
                     ErrorKind::Other
                 };
             }
-            cur = err.source();
         }
         ErrorKind::Other
     }
@@ -149,18 +192,98 @@ impl std::fmt::Display for ErrorKind {
     }
 }
 
-/// What a row's fetch of one URL produced: the status and the whole body, or
-/// an error kind. The drivers in [`crate::drive`] turn it into a [`Sample`],
-/// verifying the body.
-pub type Fetched = Result<Response, ErrorKind>;
+/// What a row's fetch of one request produced: the status and the body
+/// (bytes or the decoded document), or why it failed. The drivers in
+/// [`crate::drive`] turn it into a [`Sample`], verifying the body.
+pub type Fetched = Result<Response, FetchError>;
 
-/// A response as a row hands it to core: status and the whole body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A response as a row hands it to core.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Response {
     /// HTTP status code.
     pub status: u16,
-    /// The whole body (`Bytes::from(vec)` takes a `Vec<u8>` without copying).
-    pub body: bytes::Bytes,
+    /// The whole body, read or decoded.
+    pub body: Body,
+}
+
+/// A response body as a row read it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// The bytes, read whole (`Bytes::from(vec)` takes a `Vec<u8>` without
+    /// copying): for byte plans, and for any response that is not a 200.
+    Bytes(bytes::Bytes),
+    /// The JSON document, decoded by the client's own JSON API (JSON plans).
+    Json(Box<Document>),
+}
+
+impl Response {
+    /// A response whose body was read as bytes.
+    pub fn bytes(status: u16, body: impl Into<bytes::Bytes>) -> Response {
+        Response {
+            status,
+            body: Body::Bytes(body.into()),
+        }
+    }
+
+    /// A response whose body was decoded as the JSON document.
+    pub fn json(status: u16, doc: Document) -> Response {
+        Response {
+            status,
+            body: Body::Json(Box::new(doc)),
+        }
+    }
+}
+
+/// Why one request failed: its kind, and the client's error it came from
+/// (printed once per process when the kind is [`ErrorKind::Other`], so an
+/// unclassified error is seen, not just counted).
+#[derive(Debug)]
+pub struct FetchError {
+    /// The kind the report counts.
+    pub kind: ErrorKind,
+    /// The client's error, when there is one.
+    pub source: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+impl FetchError {
+    /// An error of `kind` caused by `source`.
+    pub fn new(kind: ErrorKind, source: impl Into<Box<dyn StdError + Send + Sync>>) -> FetchError {
+        FetchError {
+            kind,
+            source: Some(source.into()),
+        }
+    }
+
+    /// The same error, with its kind mapped (e.g. [`ErrorKind::in_body`]).
+    pub fn map_kind(self, f: impl FnOnce(ErrorKind) -> ErrorKind) -> FetchError {
+        FetchError {
+            kind: f(self.kind),
+            ..self
+        }
+    }
+}
+
+impl From<ErrorKind> for FetchError {
+    fn from(kind: ErrorKind) -> FetchError {
+        FetchError { kind, source: None }
+    }
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.source {
+            Some(e) => {
+                write!(f, "{}: {e}", self.kind)?;
+                let mut cur = e.source();
+                while let Some(s) = cur {
+                    write!(f, ": {s}")?;
+                    cur = s.source();
+                }
+                Ok(())
+            }
+            None => write!(f, "{}", self.kind),
+        }
+    }
 }
 
 /// One request's record. A failed request is a sample with an error, never a
@@ -177,9 +300,11 @@ pub struct Sample {
     pub status: Option<u16>,
     /// Why it failed; `None` = success (200 and a verified body).
     pub error: Option<ErrorKind>,
-    /// Body bytes read.
+    /// Body bytes read (0 for a decoded JSON document: the client's JSON
+    /// API does not say how many bytes it read).
     pub bytes: u64,
-    /// The body passed [`crate::body::verify`].
+    /// The body passed verification: [`crate::body::verify`] for bytes,
+    /// [`Document::verify`] for a decoded JSON document.
     pub verified: bool,
 }
 

@@ -1,53 +1,324 @@
-//! The named workload presets of DESIGN.md, defined once here and used by the
-//! CLI, the criterion bench and the sweep.
+//! The named workload presets, defined once here, each with everything that
+//! is special about it: its plans, its quick variant, how its plans are
+//! labelled, which load generators run beside the rows, what the criterion
+//! bench runs of it, its headline and its charts. The CLI, the criterion
+//! bench, the sweep and the report read these fields; none of them matches a
+//! workload id.
 
 use std::time::Duration;
 
-use crate::plan::Plan;
+use crate::faults::Faults;
+use crate::plan::{Format, Plan, Protocol};
 
-/// A named preset: one or more plans (several for `scaling`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A named preset: one or more plans and how the harness treats them.
+/// Two workloads are equal when their ids are.
+#[derive(Debug, Clone, Copy)]
 pub struct Workload {
     /// Stable id, e.g. `latency`.
     pub id: &'static str,
-    /// What the workload shows.
+    /// What the workload shows, in one sentence with its numbers.
     pub shows: &'static str,
+    plans: fn() -> Vec<Plan>,
+    /// How `--quick` shrinks it.
+    pub quick: Quick,
+    /// How its plans are told apart in tables.
+    pub label: Label,
+    /// The load generators that run its first plan beside the rows.
+    pub generators: &'static [Generator],
+    /// What the criterion bench runs of it.
+    pub criterion: Criterion,
+    /// The README sentence it gets, if any.
+    pub headline: Option<Headline>,
+    /// The charts drawn from it.
+    pub charts: &'static [Chart],
+    /// Its table is the one in the project README's results block.
+    pub in_readme: bool,
 }
 
-/// Every preset, in report order.
-pub const WORKLOADS: [Workload; 7] = [
-    Workload {
-        id: "demo",
-        shows: "the original asyncio demo: 5 × /delay/500ms with a 100 ms heartbeat",
-    },
-    Workload {
-        id: "latency",
-        shows: "latency-bound fan-out: 1 000 × 100 ms, unbounded; the floor is 100 ms",
-    },
-    Workload {
-        id: "throughput",
-        shows: "protocol and CPU cost per request: 20 000 × 0 ms, 64 at once, keep-alive, 1 KiB",
-    },
-    Workload {
-        id: "c10k",
-        shows: "scale: 10 000 × 1 s, unbounded; memory and time per in-flight request",
-    },
-    Workload {
-        id: "payload",
-        shows: "bandwidth: 200 × 1 MiB bodies, 16 at once",
-    },
-    Workload {
-        id: "faults",
-        shows: "error accounting: 2 000 × 10 ms, 64 at once, 1 s timeout; 2 % each of 503s, resets, truncated and slow bodies, 0.5 % stalls",
-    },
-    Workload {
-        id: "scaling",
-        shows: "how cost grows with N: N ∈ {1, 10, 100, 1 000, 10 000} × 50 ms, unbounded",
-    },
-];
+impl PartialEq for Workload {
+    fn eq(&self, other: &Workload) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for Workload {}
+
+/// How `--quick` shrinks a workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quick {
+    /// Every plan of 100 requests or more gets N / 10.
+    TenthOfN,
+    /// The last (largest) plan is dropped; the others are kept.
+    DropLargest,
+}
+
+/// How a workload's plans are labelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Label {
+    /// One plan: the workload id.
+    Id,
+    /// By N: `N=1000`.
+    ByN,
+    /// By protocol: `http1`, `http2`.
+    ByProtocol,
+}
+
+/// A load generator that can run a plan's URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generator {
+    /// `wrk` for a fixed time with the plan's bound as connections: the
+    /// practical ceiling of requests per second.
+    Wrk,
+    /// `oha -n N -c C` on the plan's own N and bound (`--http2` on HTTP/2 plans).
+    Oha,
+}
+
+/// What the criterion bench runs of a workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Criterion {
+    /// Nothing: the sweep's alone (too slow, or meaningful only with the
+    /// sweep's per-process figures).
+    Skip,
+    /// Every plan.
+    Plans,
+    /// The quick variant's plans.
+    QuickPlans,
+    /// The plans with these N.
+    OnlyN(&'static [u64]),
+}
+
+/// The sentence a workload gets among the README's headlines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Headline {
+    /// The original demo: the sequential row against the fastest, with the
+    /// heartbeat; and the reference rows' figures.
+    Demo,
+    /// The fastest row against the floor and the sequential row.
+    Fastest,
+    /// The fastest row at the largest N.
+    LargestN,
+    /// The highest request rate against the load generators, with CPU per request.
+    Rate,
+    /// The least client memory per in-flight request.
+    MemoryPerInFlight,
+    /// The least client CPU per request (a handshake, a decoded document).
+    CpuPerRequest,
+    /// HTTP/2 against HTTP/1.1, per row: wall and connections.
+    Protocols,
+}
+
+/// A chart drawn from a workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chart {
+    /// Wall time against N, log-log, a line per row (`scaling`).
+    WallByN,
+    /// Client memory per in-flight request, a bar per row.
+    MemoryPerInFlight,
+    /// Heartbeat lateness, a bar per row.
+    Heartbeat,
+    /// Requests per second, a bar per row, with the load generators.
+    Rate,
+    /// Client CPU per request, a bar per row.
+    CpuPerRequest,
+    /// Wall time per row, HTTP/1.1 beside HTTP/2.
+    Protocols,
+}
 
 /// The N values of `scaling`.
 pub const SCALING_N: [u64; 5] = [1, 10, 100, 1_000, 10_000];
+
+const fn preset(id: &'static str, shows: &'static str, plans: fn() -> Vec<Plan>) -> Workload {
+    Workload {
+        id,
+        shows,
+        plans,
+        quick: Quick::TenthOfN,
+        label: Label::Id,
+        generators: &[],
+        criterion: Criterion::Skip,
+        headline: None,
+        charts: &[],
+        in_readme: false,
+    }
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// Every preset, in report order.
+pub const WORKLOADS: [Workload; 11] = [
+    Workload {
+        criterion: Criterion::Plans,
+        headline: Some(Headline::Demo),
+        charts: &[Chart::Heartbeat],
+        ..preset(
+            "demo",
+            "the original asyncio demo: 5 × /delay/500ms with a 100 ms heartbeat",
+            || {
+                vec![Plan {
+                    heartbeat: ms(100),
+                    ..Plan::new(5, ms(500))
+                }]
+            },
+        )
+    },
+    Workload {
+        generators: &[Generator::Oha],
+        criterion: Criterion::Plans,
+        headline: Some(Headline::Fastest),
+        in_readme: true,
+        ..preset(
+            "latency",
+            "latency-bound fan-out: 1 000 × 100 ms, unbounded; the floor is 100 ms",
+            || vec![Plan::new(1_000, ms(100))],
+        )
+    },
+    Workload {
+        generators: &[Generator::Wrk, Generator::Oha],
+        criterion: Criterion::QuickPlans,
+        headline: Some(Headline::Rate),
+        charts: &[Chart::Rate, Chart::CpuPerRequest],
+        ..preset(
+            "throughput",
+            "protocol and CPU cost per request: 20 000 × 0 ms, 64 at once, keep-alive, 1 KiB",
+            || {
+                vec![Plan {
+                    bytes: 1024,
+                    concurrency: Some(64),
+                    ..Plan::new(20_000, ms(0))
+                }]
+            },
+        )
+    },
+    Workload {
+        generators: &[Generator::Oha],
+        headline: Some(Headline::MemoryPerInFlight),
+        charts: &[Chart::MemoryPerInFlight],
+        ..preset(
+            "c10k",
+            "scale: 10 000 × 1 s, unbounded; memory and time per in-flight request",
+            || vec![Plan::new(10_000, ms(1_000))],
+        )
+    },
+    Workload {
+        criterion: Criterion::Plans,
+        ..preset(
+            "payload",
+            "bandwidth: 200 × 1 MiB bodies, 16 at once",
+            || {
+                vec![Plan {
+                    bytes: 1 << 20,
+                    concurrency: Some(16),
+                    ..Plan::new(200, ms(0))
+                }]
+            },
+        )
+    },
+    preset(
+        "faults",
+        "error accounting: 2 000 × 10 ms, 64 at once, 1 s timeout; 2 % each of 503s, resets, truncated, slow and corrupted bodies, 0.5 % stalls",
+        || {
+            vec![Plan {
+                concurrency: Some(64),
+                timeout: ms(1_000),
+                faults: Faults {
+                    seed: 42,
+                    error: 20,
+                    reset: 20,
+                    stall: 5,
+                    truncate: 20,
+                    slow: 20,
+                    corrupt: 20,
+                },
+                ..Plan::new(2_000, ms(10))
+            }]
+        },
+    ),
+    Workload {
+        quick: Quick::DropLargest,
+        label: Label::ByN,
+        criterion: Criterion::OnlyN(&[10, 100, 1_000]),
+        headline: Some(Headline::LargestN),
+        charts: &[Chart::WallByN],
+        ..preset(
+            "scaling",
+            "how cost grows with N: N ∈ {1, 10, 100, 1 000, 10 000} × 50 ms, unbounded",
+            || SCALING_N.iter().map(|&n| Plan::new(n, ms(50))).collect(),
+        )
+    },
+    Workload {
+        generators: &[Generator::Oha],
+        headline: Some(Headline::Fastest),
+        ..preset(
+            "api",
+            "the real API call: HTTPS with a verified certificate, ~2 KiB JSON documents decoded by each client's JSON API, keep-alive, 100 at once (aiohttp's default connector limit), 1 000 × 20 ms, the client's default protocol; the floor is 200 ms",
+            || {
+                vec![Plan {
+                    bytes: 2048,
+                    format: Format::Json,
+                    tls: true,
+                    concurrency: Some(100),
+                    ..Plan::new(1_000, ms(20))
+                }]
+            },
+        )
+    },
+    Workload {
+        generators: &[Generator::Oha],
+        headline: Some(Headline::CpuPerRequest),
+        charts: &[Chart::CpuPerRequest],
+        ..preset(
+            "tls-handshake",
+            "a full TLS handshake per request: HTTPS, keep-alive off, 1 000 × 0 ms, 16 at once; client CPU per handshake, and whether the client resumed sessions",
+            || {
+                vec![Plan {
+                    tls: true,
+                    keep_alive: false,
+                    concurrency: Some(16),
+                    ..Plan::new(1_000, ms(0))
+                }]
+            },
+        )
+    },
+    Workload {
+        headline: Some(Headline::CpuPerRequest),
+        charts: &[Chart::CpuPerRequest],
+        ..preset(
+            "json",
+            "decode cost: ~16 KiB JSON documents over plain HTTP (no TLS cost in the way), keep-alive, 2 000 × 0 ms, 64 at once; client CPU per decoded document",
+            || {
+                vec![Plan {
+                    bytes: 16 * 1024,
+                    format: Format::Json,
+                    concurrency: Some(64),
+                    ..Plan::new(2_000, ms(0))
+                }]
+            },
+        )
+    },
+    Workload {
+        label: Label::ByProtocol,
+        quick: Quick::TenthOfN,
+        generators: &[Generator::Oha],
+        headline: Some(Headline::Protocols),
+        charts: &[Chart::Protocols],
+        ..preset(
+            "h2",
+            "HTTP/2 at the streams cap: HTTPS, 1 000 × 100 ms, unbounded, against the server's 100 concurrent streams per connection; HTTP/2 forced beside HTTP/1.1 (one connection at the cap takes ten rounds, 1 s; the floor is 100 ms)",
+            || {
+                [Protocol::Http1, Protocol::Http2]
+                    .into_iter()
+                    .map(|protocol| Plan {
+                        tls: true,
+                        protocol,
+                        ..Plan::new(1_000, ms(100))
+                    })
+                    .collect()
+            },
+        )
+    },
+];
 
 impl Workload {
     /// Looks a preset up by id.
@@ -64,65 +335,53 @@ impl Workload {
             .join(", ")
     }
 
-    /// The plans of the quick variant (`fanout sweep --quick`): N of 100 or
-    /// more divided by 10, and `scaling` without its largest N.
-    pub fn quick_plans(&self, target: &str) -> Vec<Plan> {
-        let mut plans = self.plans(target);
-        if self.id == "scaling" {
-            plans.pop();
-        } else {
-            for p in plans.iter_mut().filter(|p| p.requests >= 100) {
-                p.requests /= 10;
+    /// The workload whose table the project README shows.
+    pub fn readme() -> Option<Workload> {
+        WORKLOADS.iter().copied().find(|w| w.in_readme)
+    }
+
+    /// The plans of this preset.
+    pub fn plans(&self) -> Vec<Plan> {
+        (self.plans)()
+    }
+
+    /// The plans of the quick variant (`fanout sweep --quick`).
+    pub fn quick_plans(&self) -> Vec<Plan> {
+        let mut plans = self.plans();
+        match self.quick {
+            Quick::DropLargest => {
+                plans.pop();
+            }
+            Quick::TenthOfN => {
+                for p in plans.iter_mut().filter(|p| p.requests >= 100) {
+                    p.requests /= 10;
+                }
             }
         }
         plans
     }
 
-    /// A short label for each plan: `N=1000` for `scaling`, else the workload id.
-    pub fn label(&self, plan: &Plan) -> String {
-        if self.id == "scaling" {
-            format!("N={}", plan.requests)
-        } else {
-            self.id.to_string()
+    /// The plans the criterion bench runs.
+    pub fn criterion_plans(&self) -> Vec<Plan> {
+        match self.criterion {
+            Criterion::Skip => Vec::new(),
+            Criterion::Plans => self.plans(),
+            Criterion::QuickPlans => self.quick_plans(),
+            Criterion::OnlyN(ns) => self
+                .plans()
+                .into_iter()
+                .filter(|p| ns.contains(&p.requests))
+                .collect(),
         }
     }
 
-    /// The plans of this preset against `target`.
-    pub fn plans(&self, target: &str) -> Vec<Plan> {
-        let ms = Duration::from_millis;
-        let base = |n, delay| Plan::new(target, n, delay);
-        match self.id {
-            "demo" => vec![Plan {
-                heartbeat: ms(100),
-                ..base(5, ms(500))
-            }],
-            "latency" => vec![base(1_000, ms(100))],
-            "throughput" => vec![Plan {
-                bytes: 1024,
-                concurrency: Some(64),
-                ..base(20_000, ms(0))
-            }],
-            "c10k" => vec![base(10_000, ms(1_000))],
-            "payload" => vec![Plan {
-                bytes: 1 << 20,
-                concurrency: Some(16),
-                ..base(200, ms(0))
-            }],
-            "faults" => vec![Plan {
-                concurrency: Some(64),
-                timeout: ms(1_000),
-                faults: crate::Faults {
-                    seed: 42,
-                    error: 20,
-                    reset: 20,
-                    stall: 5,
-                    truncate: 20,
-                    slow: 20,
-                },
-                ..base(2_000, ms(10))
-            }],
-            "scaling" => SCALING_N.iter().map(|&n| base(n, ms(50))).collect(),
-            other => unreachable!("workload {other} is in WORKLOADS but has no plans"),
+    /// A short label for one of its plans: the workload id, `N=1000`, or the
+    /// protocol.
+    pub fn label(&self, plan: &Plan) -> String {
+        match self.label {
+            Label::Id => self.id.to_string(),
+            Label::ByN => format!("N={}", plan.requests),
+            Label::ByProtocol => plan.protocol.as_str().to_string(),
         }
     }
 }
@@ -132,29 +391,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_preset_has_valid_plans() {
+    fn every_preset_has_valid_plans_and_distinct_labels() {
         for w in WORKLOADS {
-            let plans = w.plans("http://127.0.0.1:1");
-            assert!(!plans.is_empty(), "{}", w.id);
-            for p in plans {
-                assert_eq!(p.validate(), Ok(()), "{}", w.id);
+            for plans in [w.plans(), w.quick_plans()] {
+                assert!(!plans.is_empty(), "{}", w.id);
+                for p in &plans {
+                    assert_eq!(p.validate(), Ok(()), "{}", w.id);
+                }
+                let mut labels: Vec<_> = plans.iter().map(|p| w.label(p)).collect();
+                labels.dedup();
+                assert_eq!(labels.len(), plans.len(), "{}: labels repeat", w.id);
             }
         }
+        let ids: std::collections::BTreeSet<_> = WORKLOADS.iter().map(|w| w.id).collect();
+        assert_eq!(ids.len(), WORKLOADS.len(), "duplicate workload ids");
         assert_eq!(
-            Workload::get("scaling").unwrap().plans("http://h:1").len(),
-            SCALING_N.len()
+            WORKLOADS.iter().filter(|w| w.in_readme).count(),
+            1,
+            "exactly one workload's table is in the README"
         );
+    }
+
+    #[test]
+    fn presets_shrink_and_select_as_declared() {
+        let scaling = Workload::get("scaling").unwrap();
+        assert_eq!(scaling.plans().len(), SCALING_N.len());
+        assert_eq!(scaling.quick_plans().len(), SCALING_N.len() - 1);
+        assert_eq!(scaling.criterion_plans().len(), 3);
+        let latency = Workload::get("latency").unwrap();
+        assert_eq!(latency.quick_plans()[0].requests, 100);
         assert!(Workload::get("nope").is_none());
-        let faults = &Workload::get("faults").unwrap().plans("http://h:1")[0];
-        assert!(!faults.faults.is_none() && faults.url(0).contains("&seed=42"));
-        let quick = Workload::get("latency").unwrap().quick_plans("http://h:1");
-        assert_eq!(quick[0].requests, 100);
-        assert_eq!(
-            Workload::get("scaling")
-                .unwrap()
-                .quick_plans("http://h:1")
-                .len(),
-            SCALING_N.len() - 1
-        );
+        let faults = &Workload::get("faults").unwrap().plans()[0];
+        assert!(!faults.faults.is_none() && faults.path(0).contains("&seed=42"));
+        let h2 = Workload::get("h2").unwrap();
+        let labels: Vec<_> = h2.plans().iter().map(|p| h2.label(p)).collect();
+        assert_eq!(labels, ["http1", "http2"]);
     }
 }

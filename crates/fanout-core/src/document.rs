@@ -87,7 +87,7 @@ impl Document {
         Document {
             id,
             name: format!("item-{id}"),
-            active: id % 2 == 0,
+            active: id.is_multiple_of(2),
             score: (id % 1000) as f64 / 4.0,
             tags: (0..3)
                 .map(|j| format!("tag-{}", (id.wrapping_add(j)) % 7))
@@ -125,7 +125,7 @@ impl Document {
         if !is(&self.name, format_args!("item-{id}")) {
             return field("name");
         }
-        if self.active != (id % 2 == 0) {
+        if self.active != id.is_multiple_of(2) {
             return field("active");
         }
         if self.score != (id % 1000) as f64 / 4.0 {

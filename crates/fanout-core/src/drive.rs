@@ -127,9 +127,7 @@ fn verify(plan: &Plan, id: u64, body: &Body) -> Result<(), ErrorKind> {
     match (plan.format, body) {
         (Format::Bytes, Body::Bytes(b)) => match body::verify(id, plan.bytes, b) {
             Ok(()) => Ok(()),
-            Err(BodyError::Length { got, expected }) if got < expected => {
-                Err(ErrorKind::Truncated)
-            }
+            Err(BodyError::Length { got, expected }) if got < expected => Err(ErrorKind::Truncated),
             Err(_) => Err(ErrorKind::BodyMismatch),
         },
         (Format::Json, Body::Json(doc)) => doc
@@ -146,7 +144,9 @@ fn verify(plan: &Plan, id: u64, body: &Body) -> Result<(), ErrorKind> {
 fn note_unclassified(e: &FetchError) {
     static SAID: AtomicBool = AtomicBool::new(false);
     if !SAID.swap(true, Ordering::Relaxed) {
-        eprintln!("note: a request failed with an error the row does not classify (counted as `other`; said once): {e}");
+        eprintln!(
+            "note: a request failed with an error the row does not classify (counted as `other`; said once): {e}"
+        );
     }
 }
 
@@ -550,7 +550,13 @@ impl<E: Executor> Future for Ticker<E> {
 /// `fetch(request)` starts one GET with the row's client and resolves to the
 /// status and the whole body (bytes, or the decoded document for a JSON
 /// plan's 200 answer).
-pub fn run<E, F, Fut>(exec: &E, idiom: AsyncIdiom, plan: &Plan, target: &Target, fetch: F) -> Outcome
+pub fn run<E, F, Fut>(
+    exec: &E,
+    idiom: AsyncIdiom,
+    plan: &Plan,
+    target: &Target,
+    fetch: F,
+) -> Outcome
 where
     E: Executor + Spawn<RequestTask<E, F, Fut>> + Spawn<Ticker<E>>,
     F: Fn(Request) -> Fut + 'static,

@@ -174,6 +174,11 @@ impl Plan {
         if self.timeout.is_zero() {
             return oob("timeout must be greater than zero".into());
         }
+        if !self.keep_alive && self.protocol == Protocol::Http2 {
+            return oob(
+                "keep-alive off (`Connection: close`) is HTTP/1.1's; HTTP/2 has no per-request close: use protocol http1 or auto".into(),
+            );
+        }
         if self.heartbeat < Duration::from_millis(1) {
             return oob("heartbeat period must be at least 1 ms".into());
         }
@@ -241,7 +246,8 @@ impl Plan {
     /// cap. The sweep's projection of a cell's run time.
     pub fn projection(&self, cap: Option<u64>) -> Duration {
         let rounds = self.requests.div_ceil(self.in_flight_with(cap));
-        self.delay.saturating_mul(rounds.min(u64::from(u32::MAX)) as u32)
+        self.delay
+            .saturating_mul(rounds.min(u64::from(u32::MAX)) as u32)
     }
 }
 
@@ -342,6 +348,9 @@ mod tests {
             r#"{"requests":5,"delay":500,"bytes":256,"concurrency":null,"keep_alive":true,"timeout":30000,"heartbeat":100}"#,
         )
         .unwrap();
-        assert_eq!((p.format, p.tls, p.protocol), (Format::Bytes, false, Protocol::Auto));
+        assert_eq!(
+            (p.format, p.tls, p.protocol),
+            (Format::Bytes, false, Protocol::Auto)
+        );
     }
 }

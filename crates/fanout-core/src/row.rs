@@ -260,6 +260,43 @@ impl Description {
     }
 }
 
+/// A session's clients, one per protocol asked for, each built on first use
+/// (before the timed part) and reused for every later fan-out with that
+/// protocol — as a program that needs HTTP/2 and HTTP/1.1 would keep two.
+#[derive(Debug)]
+pub struct Clients<C> {
+    built: Vec<(Protocol, C)>,
+}
+
+impl<C> Default for Clients<C> {
+    fn default() -> Self {
+        Clients { built: Vec::new() }
+    }
+}
+
+impl<C> Clients<C> {
+    /// The client for `protocol`, built with `build` the first time.
+    pub fn get(
+        &mut self,
+        protocol: Protocol,
+        build: impl FnOnce(Protocol) -> Result<C, StartError>,
+    ) -> Result<&C, StartError> {
+        let at = match self.built.iter().position(|(p, _)| *p == protocol) {
+            Some(i) => i,
+            None => {
+                self.built.push((protocol, build(protocol)?));
+                self.built.len() - 1
+            }
+        };
+        Ok(&self.built[at].1)
+    }
+
+    /// Drops every client (their pools and connections with them).
+    pub fn clear(&mut self) {
+        self.built.clear();
+    }
+}
+
 /// Why a row could not start, or a session could not run a plan.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

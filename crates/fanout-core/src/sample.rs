@@ -122,10 +122,10 @@ impl ErrorKind {
             if err.is::<rustls::Error>() {
                 return Some(ErrorKind::Tls);
             }
-            if let Some(j) = err.downcast_ref::<serde_json::Error>() {
-                if !j.is_io() {
-                    return Some(ErrorKind::Decode);
-                }
+            if let Some(j) = err.downcast_ref::<serde_json::Error>()
+                && !j.is_io()
+            {
+                return Some(ErrorKind::Decode);
             }
             if let Some(io) = err.downcast_ref::<io::Error>() {
                 // An io::Error may itself wrap a typed error; prefer a precise kind.

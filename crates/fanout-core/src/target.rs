@@ -98,7 +98,15 @@ mod tests {
         ] {
             assert_eq!(Target::parse(s).unwrap().addr, addr, "{s}");
         }
-        for bad in ["", "127.0.0.1", "ftp://x:1", "http://h:1/path", "h:99999", "::1:80", "h :1"] {
+        for bad in [
+            "",
+            "127.0.0.1",
+            "ftp://x:1",
+            "http://h:1/path",
+            "h:99999",
+            "::1:80",
+            "h :1",
+        ] {
             assert!(Target::parse(bad).is_err(), "{bad}");
         }
         let t = Target::parse("h:1").unwrap();

@@ -270,11 +270,12 @@ pub const WORKLOADS: [Workload; 11] = [
         charts: &[Chart::CpuPerRequest],
         ..preset(
             "tls-handshake",
-            "a full TLS handshake per request: HTTPS, keep-alive off, 1 000 × 0 ms, 16 at once; client CPU per handshake, and whether the client resumed sessions",
+            "a full TLS handshake per request: HTTPS over HTTP/1.1, keep-alive off, 1 000 × 0 ms, 16 at once; client CPU per handshake, and whether the client resumed sessions",
             || {
                 vec![Plan {
                     tls: true,
                     keep_alive: false,
+                    protocol: Protocol::Http1,
                     concurrency: Some(16),
                     ..Plan::new(1_000, ms(0))
                 }]

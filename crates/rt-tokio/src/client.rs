@@ -1,18 +1,23 @@
-//! The two HTTP clients of the tokio rows, each built once per session and
-//! shared by every request (both pool keep-alive connections internally).
+//! The two HTTP clients of the tokio rows, each built once per session (and
+//! protocol) and shared by every request: both pool connections internally.
+
+use std::sync::Arc;
 
 use bytes::Bytes;
-use fanout_core::{ErrorKind, Fetched, Response};
+use fanout_core::{
+    Document, ErrorKind, FetchError, Fetched, Protocol, Request, Response, StartError, Target,
+};
 use http_body_util::{BodyExt, Empty};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::{Client as HyperClient, connect::HttpConnector};
 use hyper_util::rt::TokioExecutor;
 
 /// Which HTTP client a tokio row uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Client {
-    /// `reqwest::Client` with default settings (no TLS features: plain http).
+    /// `reqwest::Client` as its docs build it: rustls, HTTP/2 by ALPN, its JSON API.
     Reqwest,
-    /// `hyper_util::client::legacy::Client` over its `HttpConnector`, defaults.
+    /// `hyper_util::client::legacy::Client` over hyper-rustls's `HttpsConnector`.
     Hyper,
     /// The same client with a small fixed read buffer per connection
     /// ([`TUNED_READ_BUF`]): less memory per open connection (`c10k`).
@@ -29,6 +34,9 @@ pub const TUNED_READ_BUF: usize = 1024;
 pub const TUNED: &str =
     "hyper-util legacy Client with http1_read_buf_exact_size(1024) (default: adaptive, from 8 KiB)";
 
+/// The TLS stack of both clients.
+pub const TLS: &str = "rustls 0.23 (aws-lc-rs)";
+
 impl Client {
     /// The client's crate name, for `fanout list`.
     pub fn name(self) -> &'static str {
@@ -39,89 +47,157 @@ impl Client {
         }
     }
 
-    pub(crate) fn build(self) -> Built {
+    /// Builds the client for `target` and `protocol` (inside the runtime:
+    /// hyper-util's pool spawns tasks).
+    pub(crate) fn build(self, target: &Target, protocol: Protocol) -> Result<Built, StartError> {
+        let ca = target.ca_pem().ok();
         match self {
-            Client::Reqwest => Built::Reqwest(reqwest::Client::new()),
-            Client::Hyper => Built::Hyper(HyperClient::builder(TokioExecutor::new()).build_http()),
-            Client::HyperTuned => Built::Hyper(
-                HyperClient::builder(TokioExecutor::new())
-                    .http1_read_buf_exact_size(TUNED_READ_BUF)
-                    .build_http(),
-            ),
+            Client::Reqwest => {
+                let mut b = reqwest::Client::builder();
+                if let Some(pem) = &ca {
+                    // The target's CA is the only root (`tls_certs_only`).
+                    let cert = reqwest::Certificate::from_pem(pem)
+                        .map_err(|e| StartError(format!("the target's CA is not PEM: {e}")))?;
+                    b = b.tls_certs_only([cert]);
+                }
+                b = match protocol {
+                    Protocol::Auto => b,
+                    Protocol::Http1 => b.http1_only(),
+                    Protocol::Http2 => b.http2_prior_knowledge(),
+                };
+                let c = b
+                    .build()
+                    .map_err(|e| StartError(format!("cannot build the reqwest client: {e}")))?;
+                Ok(Built::Reqwest(c))
+            }
+            Client::Hyper | Client::HyperTuned => {
+                let tls = rustls_config(ca.as_deref())?;
+                let https = hyper_rustls::HttpsConnectorBuilder::new()
+                    .with_tls_config(tls)
+                    .https_or_http();
+                // ALPN offers what the client may speak.
+                let https = match protocol {
+                    Protocol::Auto => https.enable_all_versions().build(),
+                    Protocol::Http1 => https.enable_http1().build(),
+                    Protocol::Http2 => https.enable_http2().build(),
+                };
+                let mut b = HyperClient::builder(TokioExecutor::new());
+                if self == Client::HyperTuned {
+                    b.http1_read_buf_exact_size(TUNED_READ_BUF);
+                }
+                b.http2_only(protocol == Protocol::Http2);
+                Ok(Built::Hyper(b.build(https)))
+            }
         }
     }
 }
 
-/// A built client; cloning shares its pool.
+/// A rustls client configuration whose only root is the target's CA (none:
+/// every certificate fails), with rustls's aws-lc-rs provider.
+fn rustls_config(ca: Option<&[u8]>) -> Result<rustls::ClientConfig, StartError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    if let Some(pem) = ca {
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            let cert = cert.map_err(|e| StartError(format!("the target's CA is not PEM: {e}")))?;
+            roots
+                .add(cert)
+                .map_err(|e| StartError(format!("the target's CA is not usable: {e}")))?;
+        }
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| StartError(format!("cannot configure rustls: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+/// A built client; cloning shares its pool. Cloned into every request's
+/// future, as its users clone it into each task (a few `Arc`s either way).
 #[derive(Clone)]
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Built {
     Reqwest(reqwest::Client),
-    Hyper(HyperClient<HttpConnector, Empty<Bytes>>),
+    Hyper(HyperClient<HttpsConnector<HttpConnector>, Empty<Bytes>>),
 }
 
 impl Built {
     /// Starts one GET; the future owns everything it needs.
-    pub(crate) fn get(
-        &self,
-        url: &str,
-        keep_alive: bool,
-    ) -> impl Future<Output = Fetched> + Send + use<> {
-        let request = match self {
-            Built::Reqwest(c) => {
-                let mut req = c.get(url);
-                if !keep_alive {
-                    req = req.header(reqwest::header::CONNECTION, "close");
-                }
-                Ok(req)
-            }
-            Built::Hyper(c) => {
-                let mut req = hyper::Request::get(url);
-                if !keep_alive {
-                    req = req.header(hyper::header::CONNECTION, "close");
-                }
-                Err((c.clone(), req.body(Empty::new())))
-            }
-        };
+    pub(crate) fn get(&self, req: Request) -> impl Future<Output = Fetched> + Send + use<> {
+        let client = self.clone();
         async move {
-            match request {
-                Ok(req) => {
-                    let resp = req.send().await.map_err(|e| reqwest_kind(e).in_head())?;
+            match client {
+                Built::Reqwest(c) => {
+                    let mut rb = c.get(&*req.url);
+                    if !req.keep_alive {
+                        rb = rb.header(reqwest::header::CONNECTION, "close");
+                    }
+                    let resp = rb.send().await.map_err(|e| reqwest_error(e, true))?;
                     let status = resp.status().as_u16();
-                    let body = resp.bytes().await.map_err(|e| reqwest_kind(e).in_body())?;
-                    Ok(Response { status, body })
+                    if req.decode_json(status) {
+                        let doc = resp
+                            .json::<Document>()
+                            .await
+                            .map_err(|e| reqwest_error(e, false))?;
+                        return Ok(Response::json(status, doc));
+                    }
+                    let body = resp.bytes().await.map_err(|e| reqwest_error(e, false))?;
+                    Ok(Response::bytes(status, body))
                 }
-                Err((client, req)) => {
-                    let req = req.map_err(|_| ErrorKind::Other)?;
-                    let resp = client.request(req).await.map_err(|e| {
-                        if e.is_connect() {
-                            ErrorKind::Connect
-                        } else {
-                            ErrorKind::from_hyper_chain(&e).in_head()
-                        }
+                Built::Hyper(c) => {
+                    let mut rb = hyper::Request::get(&*req.url);
+                    if !req.keep_alive {
+                        rb = rb.header(hyper::header::CONNECTION, "close");
+                    }
+                    let request = rb
+                        .body(Empty::new())
+                        .map_err(|e| FetchError::new(ErrorKind::Other, e))?;
+                    let resp = c.request(request).await.map_err(|e| {
+                        let kind = match ErrorKind::from_chain(&e) {
+                            Some(ErrorKind::Tls) => ErrorKind::Tls,
+                            _ if e.is_connect() => ErrorKind::Connect,
+                            _ => ErrorKind::from_hyper_chain(&e).in_head(),
+                        };
+                        FetchError::new(kind, e)
                     })?;
                     let status = resp.status().as_u16();
                     let body = resp
                         .into_body()
                         .collect()
                         .await
-                        .map_err(|e| ErrorKind::from_hyper_chain(&e).in_body())?;
-                    Ok(Response {
-                        status,
-                        body: body.to_bytes(),
-                    })
+                        .map_err(|e| FetchError::new(ErrorKind::from_hyper_chain(&e).in_body(), e))?
+                        .to_bytes();
+                    if req.decode_json(status) {
+                        // hyper has no JSON API: its users collect, then serde_json.
+                        let doc: Document = serde_json::from_slice(&body)
+                            .map_err(|e| FetchError::new(ErrorKind::Decode, e))?;
+                        return Ok(Response::json(status, doc));
+                    }
+                    Ok(Response::bytes(status, body))
                 }
             }
         }
     }
 }
 
-fn reqwest_kind(e: reqwest::Error) -> ErrorKind {
-    if e.is_timeout() {
+/// Classifies a reqwest error; `head`: before the response head arrived.
+fn reqwest_error(e: reqwest::Error, head: bool) -> FetchError {
+    let kind = if e.is_timeout() {
         ErrorKind::Timeout
-    } else if e.is_connect() {
-        ErrorKind::Connect
+    } else if e.is_decode() {
+        ErrorKind::Decode
     } else {
-        // reqwest wraps hyper's error: classified the same way as the hyper rows.
-        ErrorKind::from_hyper_chain(&e)
-    }
+        match ErrorKind::from_chain(&e) {
+            Some(ErrorKind::Tls) => ErrorKind::Tls,
+            _ if e.is_connect() => ErrorKind::Connect,
+            // reqwest wraps hyper's error: classified as for the hyper rows.
+            _ => {
+                let k = ErrorKind::from_hyper_chain(&e);
+                if head { k.in_head() } else { k.in_body() }
+            }
+        }
+    };
+    FetchError::new(kind, e)
 }

@@ -1,23 +1,32 @@
-//! Rows on tokio. One type, [`Tokio`], with two parameters:
+//! Rows on tokio. One type, [`Tokio`], with three parameters:
 //!
 //! - the runtime flavour: multi-thread (one worker per core, tokio's default)
 //!   or current-thread (everything on the thread that calls `block_on`);
 //! - the client: [`reqwest`] (the popular high-level client, built on hyper)
-//!   or [`hyper_util`]'s legacy `Client` directly (the same HTTP/1 stack with
-//!   nothing on top).
+//!   or [`hyper_util`]'s legacy `Client` directly (the same HTTP stack with
+//!   nothing on top), both over rustls;
+//! - the idiom: the loop that runs the requests ([`AsyncIdiom`]), each a
+//!   driver in `fanout_core::drive`.
 //!
-//! Requests are tasks spawned on the runtime (via [`fanout_core::drive::run_async`]);
-//! the heartbeat is a task on the same runtime, ticking on tokio's timer.
+//! The rows are the table [`ROWS`]; the heartbeat is a task on the same
+//! runtime, ticking on tokio's timer, and every request races its timeout
+//! on the same timer.
 
 #![forbid(unsafe_code)]
 
 mod client;
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fanout_core::drive::{self, BoxFuture, Executor};
-use fanout_core::{Description, Model, Outcome, Plan, Runtime, Session, StartError, Upstream};
+use fanout_core::drive::{self, Executor, Spawn};
+use fanout_core::row::ANY_PROTOCOL;
+use fanout_core::{
+    AsyncIdiom, Clients, Description, Model, Outcome, Plan, Row, Session, StartError, Target,
+};
+use futures_util::FutureExt;
+use futures_util::future::Map;
 
 pub use client::Client;
 
@@ -30,118 +39,146 @@ pub enum Flavour {
     CurrentThread,
 }
 
-/// A tokio row: a flavour and a client.
+use AsyncIdiom as I;
+use Client as C;
+use Flavour::{CurrentThread as Ct, MultiThread as Mt};
+
+/// Every tokio row: id, flavour, client, idiom.
+pub const ROWS: [Tokio; 9] = [
+    Tokio::new("tokio-reqwest", Mt, C::Reqwest, I::Spawn),
+    Tokio::new("tokio-hyper", Mt, C::Hyper, I::Spawn),
+    Tokio::new("tokio-ct-reqwest", Ct, C::Reqwest, I::Spawn),
+    Tokio::new("tokio-ct-hyper", Ct, C::Hyper, I::Spawn),
+    Tokio::new("tokio-hyper-tuned", Mt, C::HyperTuned, I::Spawn),
+    Tokio::new("tokio-reqwest-join-set", Mt, C::Reqwest, I::JoinSet),
+    Tokio::new("tokio-reqwest-join-all", Mt, C::Reqwest, I::JoinAll),
+    Tokio::new(
+        "tokio-reqwest-futures-unordered",
+        Mt,
+        C::Reqwest,
+        I::FuturesUnordered,
+    ),
+    Tokio::new(
+        "tokio-reqwest-buffer-unordered",
+        Mt,
+        C::Reqwest,
+        I::BufferUnordered,
+    ),
+];
+
+/// A tokio row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tokio {
+    id: &'static str,
     /// The scheduler.
     pub flavour: Flavour,
     /// The HTTP client.
     pub client: Client,
+    /// The loop that runs the requests.
+    pub idiom: AsyncIdiom,
 }
 
 impl Tokio {
-    /// The rows of this family, for the registry.
-    pub fn rows() -> Vec<Box<dyn Runtime>> {
-        let mut rows: Vec<Box<dyn Runtime>> = Vec::new();
-        for flavour in [Flavour::MultiThread, Flavour::CurrentThread] {
-            for client in [Client::Reqwest, Client::Hyper] {
-                rows.push(Box::new(Tokio { flavour, client }));
-            }
+    const fn new(id: &'static str, flavour: Flavour, client: Client, idiom: AsyncIdiom) -> Tokio {
+        Tokio {
+            id,
+            flavour,
+            client,
+            idiom,
         }
-        rows.push(Box::new(Tokio {
-            flavour: Flavour::MultiThread,
-            client: Client::HyperTuned,
-        }));
-        rows
+    }
+
+    /// The rows of this family, for the registry.
+    pub fn rows() -> Vec<Box<dyn Row>> {
+        ROWS.iter().map(|r| Box::new(*r) as Box<dyn Row>).collect()
     }
 }
 
-impl Runtime for Tokio {
+impl Row for Tokio {
     fn id(&self) -> &'static str {
-        match (self.flavour, self.client) {
-            (Flavour::MultiThread, Client::Reqwest) => "tokio-reqwest",
-            (Flavour::MultiThread, Client::Hyper) => "tokio-hyper",
-            (Flavour::CurrentThread, Client::Reqwest) => "tokio-ct-reqwest",
-            (Flavour::CurrentThread, Client::Hyper) => "tokio-ct-hyper",
-            (Flavour::MultiThread, Client::HyperTuned) => "tokio-hyper-tuned",
-            (Flavour::CurrentThread, Client::HyperTuned) => "tokio-ct-hyper-tuned",
-        }
+        self.id
     }
 
     fn describe(&self) -> Description {
         let runtime = match self.flavour {
-            Flavour::MultiThread => format!(
-                "tokio (multi-thread, {} workers)",
-                std::thread::available_parallelism().map_or(1, |n| n.get())
-            ),
-            Flavour::CurrentThread => "tokio (current-thread)".into(),
+            Flavour::MultiThread => "tokio (multi-thread, one worker per core)",
+            Flavour::CurrentThread => "tokio (current-thread)",
         };
-        Description {
-            runtime,
-            client: self.client.name(),
-            model: Model::Async,
-            upstream: Upstream::Maintained,
-            max_concurrency: None,
-            tuned: (self.client == Client::HyperTuned).then_some(client::TUNED),
-            deviations: &[],
+        let d = Description::new(runtime, self.client.name(), Model::Async)
+            .with_tls(client::TLS)
+            .with_protocols(ANY_PROTOCOL)
+            .with_idiom(self.idiom.into());
+        match self.client {
+            Client::HyperTuned => d.tuned(client::TUNED),
+            _ => d,
         }
     }
 
-    fn start(&self) -> Result<Box<dyn Session>, StartError> {
+    fn start(&self, target: &Target) -> Result<Box<dyn Session>, StartError> {
         let rt = match self.flavour {
             Flavour::MultiThread => tokio::runtime::Builder::new_multi_thread(),
             Flavour::CurrentThread => tokio::runtime::Builder::new_current_thread(),
         }
         .enable_all()
         .build()?;
-        // Clients that spawn background tasks (hyper-util's pool) need the runtime's context.
-        let client = {
-            let _guard = rt.enter();
-            self.client.build()
-        };
         Ok(Box::new(TokioSession {
-            exec: TokioExecutor(Arc::new(rt)),
-            client,
+            exec: Tokio_(Arc::new(rt)),
+            row: *self,
+            target: target.clone(),
+            clients: Clients::default(),
         }))
     }
 }
 
 /// [`Executor`] for a tokio runtime.
 #[derive(Clone)]
-struct TokioExecutor(Arc<tokio::runtime::Runtime>);
+struct Tokio_(Arc<tokio::runtime::Runtime>);
 
-impl Executor for TokioExecutor {
-    fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+impl Executor for Tokio_ {
+    type Sleep = tokio::time::Sleep;
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.0.block_on(future)
     }
-
-    fn spawn<F>(&self, future: F) -> BoxFuture<F::Output>
-    where
-        F: std::future::Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        let task = self.0.spawn(future);
-        Box::pin(async move {
-            match task.await {
-                Ok(v) => v,
-                Err(e) => std::panic::resume_unwind(e.into_panic()),
-            }
-        })
+    fn sleep(&self, d: Duration) -> Self::Sleep {
+        tokio::time::sleep(d)
     }
+}
 
-    fn sleep(&self, d: Duration) -> BoxFuture<()> {
-        Box::pin(tokio::time::sleep(d))
+type Joined<T> = Map<tokio::task::JoinHandle<T>, fn(Result<T, tokio::task::JoinError>) -> T>;
+
+impl<F: Future<Output: Send> + Send + 'static> Spawn<F> for Tokio_ {
+    type Handle = Joined<F::Output>;
+    fn spawn(&self, future: F) -> Self::Handle {
+        // A panic in a task is resumed here, as `JoinHandle` users do.
+        self.0
+            .spawn(future)
+            .map(|r| r.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())))
     }
 }
 
 struct TokioSession {
-    exec: TokioExecutor,
-    client: client::Built,
+    exec: Tokio_,
+    row: Tokio,
+    target: Target,
+    clients: Clients<client::Built>,
 }
 
 impl Session for TokioSession {
-    fn fan_out(&mut self, plan: &Plan) -> Outcome {
-        let (client, keep_alive) = (self.client.clone(), plan.keep_alive);
-        drive::run_async(&self.exec, plan, move |url| client.get(&url, keep_alive))
+    fn fan_out(&mut self, plan: &Plan) -> Result<Outcome, StartError> {
+        let client = {
+            // hyper-util's pool spawns tasks: build inside the runtime.
+            let _guard = self.exec.0.enter();
+            let (row, target) = (self.row.client, &self.target);
+            self.clients
+                .get(plan.protocol, |p| row.build(target, p))?
+                .clone()
+        };
+        Ok(drive::run(
+            &self.exec,
+            self.row.idiom,
+            plan,
+            &self.target,
+            move |req| client.get(req),
+        ))
     }
 }

@@ -1,9 +1,0 @@
-//! The conformance kit against an in-process target server.
-
-#[test]
-fn conforms() {
-    for row in rt_async_std::AsyncStd::rows() {
-        let server = fanout_server::Server::start(fanout_server::Config::default()).unwrap();
-        fanout_core::conformance::assert_conforms(row.as_ref(), &server);
-    }
-}

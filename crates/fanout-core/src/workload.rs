@@ -33,6 +33,9 @@ pub struct Workload {
     pub charts: &'static [Chart],
     /// Its table is the one in the project README's results block.
     pub in_readme: bool,
+    /// The sweep measures the harness's own overhead on it (the driver
+    /// against a bare loop of the same client).
+    pub overhead: bool,
 }
 
 impl PartialEq for Workload {
@@ -139,6 +142,7 @@ const fn preset(id: &'static str, shows: &'static str, plans: fn() -> Vec<Plan>)
         headline: None,
         charts: &[],
         in_readme: false,
+        overhead: false,
     }
 }
 
@@ -168,6 +172,7 @@ pub const WORKLOADS: [Workload; 11] = [
         criterion: Criterion::Plans,
         headline: Some(Headline::Fastest),
         in_readme: true,
+        overhead: true,
         ..preset(
             "latency",
             "latency-bound fan-out: 1 000 × 100 ms, unbounded; the floor is 100 ms",
@@ -195,6 +200,7 @@ pub const WORKLOADS: [Workload; 11] = [
         generators: &[Generator::Oha],
         headline: Some(Headline::MemoryPerInFlight),
         charts: &[Chart::MemoryPerInFlight],
+        overhead: true,
         ..preset(
             "c10k",
             "scale: 10 000 × 1 s, unbounded; memory and time per in-flight request",

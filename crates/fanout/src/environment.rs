@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use crate::results::Environment;
+use fanout_results::Environment;
 
 /// The runtimes and clients whose versions the report lists, from `Cargo.lock`.
 const CRATES: &[&str] = &[

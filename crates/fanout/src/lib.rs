@@ -16,7 +16,4 @@ pub mod paths;
 pub mod python_env;
 pub mod reference;
 pub mod registry;
-pub mod report;
-pub mod results;
-pub mod summary;
 pub mod write;

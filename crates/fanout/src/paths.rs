@@ -7,7 +7,11 @@ use std::path::{Path, PathBuf};
 /// The workspace root, as built.
 pub fn root() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.ancestors().nth(2).unwrap_or(manifest).to_path_buf()
+    manifest
+        .ancestors()
+        .nth(2)
+        .unwrap_or(manifest)
+        .to_path_buf()
 }
 
 /// `$CARGO_TARGET_DIR` when set, else the workspace's `target/`.

@@ -143,8 +143,8 @@ pub fn baselines_dir() -> PathBuf {
 /// The first line a command prints, or `None` when it cannot run.
 fn version_of(cmd: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(cmd).args(args).output().ok()?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     let line = text.lines().next()?.trim().to_string();
     (out.status.success() && !line.is_empty()).then_some(line)
 }
@@ -152,15 +152,15 @@ fn version_of(cmd: &str, args: &[&str]) -> Option<String> {
 /// `node --version`, once.
 fn node_version() -> Option<&'static str> {
     static V: OnceLock<Option<String>> = OnceLock::new();
-    V.get_or_init(|| version_of("node", &["--version"])).as_deref()
+    V.get_or_init(|| version_of("node", &["--version"]))
+        .as_deref()
 }
 
 /// `go version`'s version word (e.g. `go1.19.8`), once.
 fn go_version() -> Option<&'static str> {
     static V: OnceLock<Option<String>> = OnceLock::new();
     V.get_or_init(|| {
-        version_of("go", &["version"])
-            .and_then(|l| l.split_whitespace().nth(2).map(str::to_string))
+        version_of("go", &["version"]).and_then(|l| l.split_whitespace().nth(2).map(str::to_string))
     })
     .as_deref()
 }

@@ -6,7 +6,14 @@ use crate::registry;
 
 /// The column headers of `fanout list`.
 const HEADER: [&str; 8] = [
-    "id", "runtime", "client", "tls", "model", "idiom", "protocols", "upstream",
+    "id",
+    "runtime",
+    "client",
+    "tls",
+    "model",
+    "idiom",
+    "protocols",
+    "upstream",
 ];
 
 /// Prints one line per row, columns aligned.

@@ -163,7 +163,9 @@ impl RunArgs {
                 .plans(),
             None => {
                 let (Some(n), Some(d)) = (self.requests, self.delay) else {
-                    bail!("give --workload W, or --requests N and --delay D (e.g. --requests 100 --delay 100ms)");
+                    bail!(
+                        "give --workload W, or --requests N and --delay D (e.g. --requests 100 --delay 100ms)"
+                    );
                 };
                 vec![Plan::new(n, d)]
             }

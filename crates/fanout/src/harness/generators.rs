@@ -49,8 +49,15 @@ pub fn version(g: Generator) -> Option<String> {
         Generator::Oha => "--version",
     };
     let out = Command::new(program(g)).arg(flag).output().ok()?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    let line = text.lines().next()?.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let line = text
+        .lines()
+        .next()?
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
     (!line.is_empty()).then_some(line)
 }
 
@@ -111,7 +118,12 @@ pub fn line(
 
 /// `wrk -t2 -cC -dSs URL`: requests per second and the command line.
 fn wrk(url: &str, connections: u64, seconds: u64) -> Result<(f64, String), String> {
-    let args = vec!["-t2".to_string(), format!("-c{connections}"), format!("-d{seconds}s"), url.to_string()];
+    let args = vec![
+        "-t2".to_string(),
+        format!("-c{connections}"),
+        format!("-d{seconds}s"),
+        url.to_string(),
+    ];
     let command = format!("wrk {}", args.join(" "));
     let mut cmd = Command::new("wrk");
     cmd.args(&args);
@@ -158,7 +170,10 @@ fn oha(url: &str, plan: &Plan) -> Result<(OhaFigures, String), String> {
     cmd.args(&args).arg(url);
     let f = child::run(cmd, LIMIT).map_err(|e| format!("{e:#}"))?;
     if f.killed {
-        return Err(format!("oha did not finish within {} s and was killed", LIMIT.as_secs()));
+        return Err(format!(
+            "oha did not finish within {} s and was killed",
+            LIMIT.as_secs()
+        ));
     }
     if !f.status.success() && f.stdout.trim().is_empty() {
         return Err(format!("oha failed: {}", f.last_error_line()));

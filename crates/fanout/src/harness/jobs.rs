@@ -97,7 +97,9 @@ pub fn groups(
                 .map(|(i, (row, missing))| {
                     let d = row.describe();
                     let decision = if let Some(why) = missing {
-                        Decision::Unsupported { reason: why.clone() }
+                        Decision::Unsupported {
+                            reason: why.clone(),
+                        }
                     } else if let Some(why) = d.unsupported(&plan) {
                         Decision::Unsupported { reason: why }
                     } else if let Some((reason, projected_s)) =
@@ -135,24 +137,37 @@ mod tests {
     #[test]
     fn the_sequential_row_skips_c10k_with_the_projection_and_runs_demo() {
         let budget = Duration::from_secs(30);
-        let (reason, projected) = over_budget(&plan(10_000, 1_000), Some(1), budget).expect("skipped");
+        let (reason, projected) =
+            over_budget(&plan(10_000, 1_000), Some(1), budget).expect("skipped");
         assert_eq!(projected, 10_000.0);
-        assert!(reason.contains("10000 s per run") && reason.contains("30 s"), "{reason}");
+        assert!(
+            reason.contains("10000 s per run") && reason.contains("30 s"),
+            "{reason}"
+        );
         assert!(over_budget(&plan(5, 500), Some(1), budget).is_none());
         assert!(over_budget(&plan(10_000, 1_000), None, budget).is_none());
     }
 
     #[test]
     fn every_row_gets_a_slot_and_rows_without_tls_are_unsupported_on_https() {
-        let rows = crate::registry::select(&["sequential-ureq".into(), "tokio-reqwest".into()]).unwrap();
+        let rows =
+            crate::registry::select(&["sequential-ureq".into(), "tokio-reqwest".into()]).unwrap();
         let api = Workload::get("api").unwrap();
         let c10k = Workload::get("c10k").unwrap();
         let missing = vec![None, Some("nothing here".to_string())];
-        let g = groups(&rows, &missing, &[api, c10k], false, Duration::from_secs(15));
+        let g = groups(
+            &rows,
+            &missing,
+            &[api, c10k],
+            false,
+            Duration::from_secs(15),
+        );
         assert_eq!(g.len(), 2);
         assert!(g.iter().all(|g| g.slots.len() == 2));
         assert_eq!(g[0].slots[0].decision, Decision::Run, "ureq has TLS");
-        assert!(matches!(&g[0].slots[1].decision, Decision::Unsupported { reason } if reason == "nothing here"));
+        assert!(
+            matches!(&g[0].slots[1].decision, Decision::Unsupported { reason } if reason == "nothing here")
+        );
         assert!(matches!(g[1].slots[0].decision, Decision::Skip { .. }));
     }
 }

@@ -44,7 +44,9 @@ impl ServerProcess {
             Err(e) => {
                 let _ = child.kill();
                 let status = child.wait().ok();
-                Err(e.context(format!("the target server did not start (status {status:?})")))
+                Err(e.context(format!(
+                    "the target server did not start (status {status:?})"
+                )))
             }
         }
     }
@@ -75,10 +77,9 @@ pub fn parse_address_lines(http: &str, https: &str) -> anyhow::Result<Target> {
         .strip_prefix("http://")
         .with_context(|| format!("expected `http://ADDR` as the first line, got {http:?}"))?;
     let target = Target::parse(addr)?;
-    let (tls_url, ca) = https
-        .trim()
-        .split_once(" ca=")
-        .with_context(|| format!("expected `https://ADDR ca=PATH` as the second line, got {https:?}"))?;
+    let (tls_url, ca) = https.trim().split_once(" ca=").with_context(|| {
+        format!("expected `https://ADDR ca=PATH` as the second line, got {https:?}")
+    })?;
     if tls_url.strip_prefix("https://") != Some(target.addr.as_str()) {
         bail!("the server's https address {tls_url:?} is not its http address {addr:?}");
     }
@@ -150,7 +151,11 @@ mod tests {
 
     #[test]
     fn the_address_lines_give_the_target_and_its_ca() {
-        let t = parse_address_lines("http://127.0.0.1:9\n", "https://127.0.0.1:9 ca=/tmp/x/ca.pem").unwrap();
+        let t = parse_address_lines(
+            "http://127.0.0.1:9\n",
+            "https://127.0.0.1:9 ca=/tmp/x/ca.pem",
+        )
+        .unwrap();
         assert_eq!(t.addr, "127.0.0.1:9");
         assert_eq!(t.ca.as_deref(), Some(Path::new("/tmp/x/ca.pem")));
         for (a, b) in [

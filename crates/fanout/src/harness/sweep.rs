@@ -26,8 +26,8 @@ use super::progress::Progress;
 use super::server::{Server, ServerProcess};
 use super::{Options, generators, overhead};
 use crate::registry::RowSpec;
-use fanout_results::{Cell, CellStatus, GeneratorLine, Repeat, Results, median};
 use fanout_results::summary::Summary;
+use fanout_results::{Cell, CellStatus, GeneratorLine, Repeat, Results, median};
 
 /// Ctrl-C was pressed: stop between runs.
 #[derive(Debug)]
@@ -85,7 +85,10 @@ pub fn measure(exe: &Path, row: &RowSpec, plan: &Plan, server: &Server) -> anyho
     let f = child::run(cmd, limit).with_context(|| format!("cannot run row {}", row.id()))?;
     let server_stats = server.stats()?;
     if f.killed {
-        bail!("the client did not finish within {} s and was killed", limit.as_secs());
+        bail!(
+            "the client did not finish within {} s and was killed",
+            limit.as_secs()
+        );
     }
     let exit_code = match f.status.code() {
         Some(c @ (0 | 1)) => c, // 1 = some requests failed: still a measurement
@@ -317,10 +320,13 @@ fn generator_lines(
         return Ok(out); // generators run beside a local server only
     }
     for w in workloads {
-        let Some(plan) = (if options.quick { w.quick_plans() } else { w.plans() })
-            .into_iter()
-            .next()
-        else {
+        let Some(plan) = (if options.quick {
+            w.quick_plans()
+        } else {
+            w.plans()
+        })
+        .into_iter()
+        .next() else {
             continue;
         };
         for &g in w.generators {

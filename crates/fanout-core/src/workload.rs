@@ -153,7 +153,6 @@ fn ms(n: u64) -> Duration {
 /// Every preset, in report order.
 pub const WORKLOADS: [Workload; 11] = [
     Workload {
-        criterion: Criterion::Plans,
         headline: Some(Headline::Demo),
         charts: &[Chart::Heartbeat],
         ..preset(
@@ -208,7 +207,6 @@ pub const WORKLOADS: [Workload; 11] = [
         )
     },
     Workload {
-        criterion: Criterion::Plans,
         ..preset(
             "payload",
             "bandwidth: 200 × 1 MiB bodies, 16 at once",
@@ -244,7 +242,7 @@ pub const WORKLOADS: [Workload; 11] = [
     Workload {
         quick: Quick::DropLargest,
         label: Label::ByN,
-        criterion: Criterion::OnlyN(&[10, 100, 1_000]),
+        criterion: Criterion::OnlyN(&[1_000]),
         headline: Some(Headline::LargestN),
         charts: &[Chart::WallByN],
         ..preset(
@@ -255,6 +253,7 @@ pub const WORKLOADS: [Workload; 11] = [
     },
     Workload {
         generators: &[Generator::Oha],
+        criterion: Criterion::Plans,
         headline: Some(Headline::Fastest),
         ..preset(
             "api",
@@ -424,7 +423,7 @@ mod tests {
         let scaling = Workload::get("scaling").unwrap();
         assert_eq!(scaling.plans().len(), SCALING_N.len());
         assert_eq!(scaling.quick_plans().len(), SCALING_N.len() - 1);
-        assert_eq!(scaling.criterion_plans().len(), 3);
+        assert_eq!(scaling.criterion_plans().len(), 1);
         let latency = Workload::get("latency").unwrap();
         assert_eq!(latency.quick_plans()[0].requests, 100);
         assert!(Workload::get("nope").is_none());

@@ -157,10 +157,12 @@ func errorKind(err error) string {
 }
 
 // noRetry says whether requests need the opt-out of net/http's resend (see
-// get): only an HTTP/1.1 connection that is reused can be retried that way
-// (HTTP/2 resends only requests the server refused unprocessed).
+// get): an HTTP/1.1 request is resent only on a reused (keep-alive)
+// connection; an HTTP/2 one on a stream refused or reset by the server with
+// PROTOCOL_ERROR (golang/go#47635), whatever keep-alive says. So every plan
+// but keep-alive-off HTTP/1.1 ones.
 func noRetry(p *Plan) bool {
-	return p.KeepAlive && p.Protocol != "http2"
+	return p.KeepAlive || (p.TLS && p.Protocol != "http1")
 }
 
 // readErr remembers the error the body's reader returned, so a JSON decode
@@ -189,9 +191,10 @@ func get(client *http.Client, p *Plan, i uint64, url string) Sample {
 	}
 	if noRetry(p) {
 		// net/http resends an idempotent request (GET) whose reused
-		// keep-alive connection broke before the response, and has no switch
-		// for that; its docs say it retries only requests that "have no body
-		// or have GetBody defined". The contract allows no retries (a resent
+		// keep-alive connection broke before the response (and an HTTP/2
+		// request whose stream the server reset with PROTOCOL_ERROR), and has
+		// no switch for that; its docs say it retries only requests that
+		// "have no body or have GetBody defined". The contract allows no retries (a resent
 		// `reset` would be injected twice: measured 14 and 17 resets for 7),
 		// so the GET carries an empty body without GetBody. net/http sees it
 		// is empty and sends a plain GET (no body, no Transfer-Encoding).

@@ -171,6 +171,8 @@ func parsePlan(text string) (Plan, error) {
 		return oob("a JSON document must be at most %d bytes, got %d", maxJSONBytes, p.Bytes)
 	case p.Timeout == 0:
 		return oob("timeout must be greater than zero")
+	case !p.KeepAlive && p.Protocol == "http2":
+		return oob("keep-alive off (`Connection: close`) is HTTP/1.1's; HTTP/2 has no per-request close: use protocol http1 or auto")
 	case p.Heartbeat < 1:
 		return oob("heartbeat period must be at least 1 ms")
 	case p.Timeout > math.MaxInt64/uint64(time.Millisecond) || p.Heartbeat > math.MaxInt64/uint64(time.Millisecond):

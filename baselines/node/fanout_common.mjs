@@ -137,6 +137,9 @@ export function parsePlan(text) {
   if (plan.format === 'json' && plan.bytes > MAX_JSON_BYTES) oob(`a JSON document must be at most ${MAX_JSON_BYTES} bytes, got ${plan.bytes}`);
   if (plan.concurrency === 0) oob('concurrency must be at least 1 (omit it for unbounded)');
   if (plan.timeout === 0) oob('timeout must be greater than zero');
+  if (!plan.keepAlive && plan.protocol === 'http2') {
+    oob("keep-alive off (`Connection: close`) is HTTP/1.1's; HTTP/2 has no per-request close: use protocol http1 or auto");
+  }
   if (plan.heartbeat < 1) oob('heartbeat period must be at least 1 ms');
   if (plan.faults) {
     const sum = FAULT_KINDS.reduce((s, k) => s + plan.faults[k], 0);

@@ -262,6 +262,11 @@ class Plan:
             raise PlanError("concurrency must be at least 1 (omit it for unbounded)")
         if self.timeout == 0:
             raise PlanError("timeout must be greater than zero")
+        if not self.keep_alive and self.protocol == "http2":
+            raise PlanError(
+                "keep-alive off (`Connection: close`) is HTTP/1.1's; HTTP/2 has no per-request close: "
+                "use protocol http1 or auto"
+            )
         if self.heartbeat < 1:
             raise PlanError("heartbeat period must be at least 1 ms")
         total = sum(self.faults.get(k, 0) for k in FAULT_KINDS)

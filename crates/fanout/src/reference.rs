@@ -18,7 +18,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use fanout_core::row::{AUTO_ONLY, HTTP1_ONLY};
-use fanout_core::{Description, Idiom, Model, Protocol, Target};
+use fanout_core::{Description, Idiom, Model, Protocol, Target, Upstream};
 
 /// The language and toolchain of a reference program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,8 +55,12 @@ pub struct Program {
     pub max_concurrency: Option<u64>,
     /// What differs from the idiomatic program, for a tuned variant.
     pub tuned: Option<&'static str>,
+    /// The runtime's upstream status, when it is not maintained.
+    pub unmaintained: Option<&'static str>,
 }
 
+/// Go can be held to HTTP/2 over TLS (an h2-only ALPN dial); Go 1.19 has
+/// no h2c, and the program refuses a cleartext HTTP/2 plan with the reason.
 const GO_PROTOCOLS: &[Protocol] = &[Protocol::Auto, Protocol::Http1, Protocol::Http2];
 
 /// Every reference program, in report order.
@@ -72,6 +76,7 @@ pub static PROGRAMS: [Program; 6] = [
         protocols: HTTP1_ONLY,
         max_concurrency: Some(1),
         tuned: None,
+        unmaintained: None,
     },
     Program {
         id: "python-threads-requests",
@@ -84,6 +89,7 @@ pub static PROGRAMS: [Program; 6] = [
         protocols: HTTP1_ONLY,
         max_concurrency: Some(128),
         tuned: None,
+        unmaintained: None,
     },
     Program {
         id: "python-aiohttp-gather",
@@ -96,6 +102,7 @@ pub static PROGRAMS: [Program; 6] = [
         protocols: HTTP1_ONLY,
         max_concurrency: None,
         tuned: None,
+        unmaintained: None,
     },
     Program {
         id: "node-fetch-promise-all",
@@ -108,6 +115,7 @@ pub static PROGRAMS: [Program; 6] = [
         protocols: HTTP1_ONLY,
         max_concurrency: None,
         tuned: None,
+        unmaintained: Some("Node.js 20 reached its end of life on 2026-04-30 (the machine's Node.js)"),
     },
     Program {
         id: "go-goroutines",
@@ -115,11 +123,12 @@ pub static PROGRAMS: [Program; 6] = [
         file: "",
         client: "net/http (one Client, default Transport)",
         tls: "Go crypto/tls",
-        model: Model::Threads,
+        model: Model::GreenThreads,
         idiom: Idiom::Goroutines,
         protocols: GO_PROTOCOLS,
         max_concurrency: None,
         tuned: None,
+        unmaintained: Some("Go 1.19 (Debian's) is out of upstream support since August 2023; any Go on PATH is used"),
     },
     Program {
         id: "go-goroutines-tuned",
@@ -127,11 +136,12 @@ pub static PROGRAMS: [Program; 6] = [
         file: "--tuned",
         client: "net/http (one Client, MaxIdleConnsPerHost = the bound)",
         tls: "Go crypto/tls",
-        model: Model::Threads,
+        model: Model::GreenThreads,
         idiom: Idiom::Goroutines,
         protocols: GO_PROTOCOLS,
         max_concurrency: None,
-        tuned: Some("Transport.MaxIdleConnsPerHost = the plan's bound (default: 2)"),
+        tuned: Some("Transport.MaxIdleConnsPerHost = the plan's bound, or N when unbounded (default: 2); MaxIdleConns raised to match above 100"),
+        unmaintained: Some("Go 1.19 (Debian's) is out of upstream support since August 2023; any Go on PATH is used"),
     },
 ];
 
@@ -154,6 +164,17 @@ fn node_version() -> Option<&'static str> {
     static V: OnceLock<Option<String>> = OnceLock::new();
     V.get_or_init(|| version_of("node", &["--version"]))
         .as_deref()
+}
+
+/// `python3 --version` (the interpreter the project's environment is made
+/// from), once.
+fn python_version() -> Option<&'static str> {
+    static V: OnceLock<Option<String>> = OnceLock::new();
+    V.get_or_init(|| {
+        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+        version_of(&python, &["--version"]).map(|v| v.replace("Python", "CPython"))
+    })
+    .as_deref()
 }
 
 /// `go version`'s version word (e.g. `go1.19.8`), once.
@@ -207,7 +228,10 @@ impl Program {
     /// What the program is, with its runtime's version.
     pub fn describe(&self) -> Description {
         let runtime = match self.language {
-            Language::Python => "CPython 3 (project venv)".to_string(),
+            Language::Python => format!(
+                "{} (project venv)",
+                python_version().unwrap_or("CPython (not found)")
+            ),
             Language::Node => format!("Node.js {}", node_version().unwrap_or("(not found)")),
             Language::Go => format!("Go {}", go_version().unwrap_or("(not found)")),
         };
@@ -224,6 +248,9 @@ impl Program {
         }
         if let Some(t) = self.tuned {
             d = d.tuned(t);
+        }
+        if let Some(why) = self.unmaintained {
+            d = d.with_upstream(Upstream::Unmaintained(why.to_string()));
         }
         d
     }

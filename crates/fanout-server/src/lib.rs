@@ -125,8 +125,9 @@
 //! [`Config::header_read_timeout`] (which is also how long an idle
 //! HTTP/1.1 keep-alive connection is kept; an HTTP/2 connection with no
 //! open stream is closed with a GOAWAY after one to two such periods); a
-//! head over 64 KiB or 100 header lines gets `431` and a close (HTTP/1.1),
-//! a header list over 64 KiB a stream reset (HTTP/2).
+//! head over 64 KiB or 100 header lines gets `431` and a close (HTTP/1.1);
+//! a header list over 64 KiB (`SETTINGS_MAX_HEADER_LIST_SIZE`) gets `431` on
+//! its stream (HTTP/2, from h2), the connection carrying on.
 
 mod cli;
 mod conn;

@@ -48,10 +48,10 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
 /// hundred bytes; bodies are queued as 64 KiB static slices, not copied.
 const MAX_BUF_SIZE: usize = 64 * 1024;
 /// Largest request head (request line and headers) hyper accepts; a larger
-/// one gets `431` and a close (HTTP/1.1), or a stream reset (HTTP/2, where
-/// it is `SETTINGS_MAX_HEADER_LIST_SIZE`). Without it, a head that arrives in
-/// one read could pass `MAX_BUF_SIZE`, which hyper checks only while a head
-/// is partial.
+/// one gets `431` and a close (HTTP/1.1), or `431` on its stream (HTTP/2,
+/// where it is `SETTINGS_MAX_HEADER_LIST_SIZE`). Without it, a head that
+/// arrives in one read could pass `MAX_BUF_SIZE`, which hyper checks only
+/// while a head is partial.
 const MAX_HEADER_SIZE: usize = 64 * 1024;
 
 /// What every connection of one server shares.

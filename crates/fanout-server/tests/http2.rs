@@ -409,3 +409,46 @@ fn stats_round_trip_through_core_with_every_counter() {
     server.reset_stats();
     assert_eq!(server.stats(), ServerStats::default());
 }
+
+#[test]
+fn many_injected_resets_do_not_end_the_connection() {
+    // More than h2's limit of 1024 resets it makes for protocol errors:
+    // injected resets are the server's own, and the connection lives on.
+    let server = start();
+    with_h2(&server, Via::H2c, |h2| async move {
+        for batch in 0..12 {
+            let gets = (0..100).map(|i| {
+                let h2 = &h2;
+                async move {
+                    h2.get(&format!("/delay/0?id={}&reset=1000", batch * 100 + i))
+                        .await
+                }
+            });
+            for got in futures_join_all(gets).await {
+                assert!(is_internal_reset(&got.unwrap_err()));
+            }
+        }
+        assert_eq!(h2.get("/status/204").await.unwrap().status, 204);
+    });
+    let stats = server.stats();
+    assert_eq!(
+        (
+            stats.injected.reset,
+            stats.http2.reset_streams,
+            stats.http2.connections
+        ),
+        (1200, 1200, 1)
+    );
+}
+
+#[test]
+fn an_oversized_header_list_is_refused_and_the_connection_lives_on() {
+    let server = start();
+    with_h2(&server, Via::H2c, |h2| async move {
+        let big = "a".repeat(100 * 1024);
+        let got = h2.get_with_header("/status/200", "x-big", &big).await;
+        // h2 answers 431 on that stream, as hyper does on HTTP/1.1.
+        assert_eq!(got.unwrap().status, 431);
+        assert_eq!(h2.get("/status/204").await.unwrap().status, 204);
+    });
+}

@@ -168,27 +168,48 @@ impl H2 {
     /// `GET path`; `Err` if the stream was reset before a response head.
     pub async fn get(&self, path: &str) -> Result<Got, h2::Error> {
         let res = self.send(path).await?.await?;
-        let (head, mut body) = res.into_parts();
-        let mut got = Got {
-            status: head.status,
-            headers: head.headers,
-            body: Vec::new(),
-            end: Ok(()),
-        };
-        while let Some(data) = body.data().await {
-            match data {
-                Ok(data) => {
-                    let _ = body.flow_control().release_capacity(data.len());
-                    got.body.extend_from_slice(&data);
-                }
-                Err(e) => {
-                    got.end = Err(e.to_string());
-                    break;
-                }
+        read_h2(res).await
+    }
+
+    /// `GET path` with one extra header.
+    pub async fn get_with_header(
+        &self,
+        path: &str,
+        name: &str,
+        value: &str,
+    ) -> Result<Got, h2::Error> {
+        let mut send = self.send.clone().ready().await?;
+        let req = Request::get(format!("{}{path}", self.base))
+            .header(name, value)
+            .body(())
+            .unwrap();
+        let res = send.send_request(req, true)?.0.await?;
+        read_h2(res).await
+    }
+}
+
+/// Reads an HTTP/2 response to its end, or to the error that cut it.
+async fn read_h2(res: http::Response<h2::RecvStream>) -> Result<Got, h2::Error> {
+    let (head, mut body) = res.into_parts();
+    let mut got = Got {
+        status: head.status,
+        headers: head.headers,
+        body: Vec::new(),
+        end: Ok(()),
+    };
+    while let Some(data) = body.data().await {
+        match data {
+            Ok(data) => {
+                let _ = body.flow_control().release_capacity(data.len());
+                got.body.extend_from_slice(&data);
+            }
+            Err(e) => {
+                got.end = Err(e.to_string());
+                break;
             }
         }
-        Ok(got)
     }
+    Ok(got)
 }
 
 /// Whether `e` is a stream reset by the server with `INTERNAL_ERROR`.

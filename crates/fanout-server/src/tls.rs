@@ -3,7 +3,8 @@
 //! resumption by a stateful cache and by tickets).
 //!
 //! At start the server makes a CA (ECDSA P-256, rcgen) and a leaf it signs
-//! for `localhost`, `127.0.0.1` and `::1`. The keys live in memory only. The
+//! for `localhost`, `127.0.0.1` and `::1`, both valid from an hour ago for a
+//! year. The keys live in memory only. The
 //! CA certificate (PEM, public) is written to `ca.pem` in a private
 //! temporary directory (tempfile, mode 0700 on Unix) that is removed when
 //! the server is dropped — a client trusts that file and nothing else. Every
@@ -27,6 +28,11 @@ use tokio_rustls::TlsAcceptor;
 
 /// The names the leaf certificate is valid for.
 pub(crate) const NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+
+/// How long the certificates are valid from now (a public CA may sign for
+/// at most 398 days), and how far back they are valid already (clock skew).
+const VALID_FOR: time::Duration = time::Duration::days(365);
+const VALID_SINCE: time::Duration = time::Duration::hours(1);
 
 /// ALPN protocols offered, in the server's order of preference.
 const ALPN: [&[u8]; 2] = [b"h2", b"http/1.1"];
@@ -57,8 +63,11 @@ pub(crate) fn setup() -> io::Result<(TlsAcceptor, CaFile)> {
     let cert_error = |e: rcgen::Error| io::Error::other(format!("cannot make a certificate: {e}"));
     let tls_error = |e: rustls::Error| io::Error::other(format!("cannot set up TLS: {e}"));
 
+    let now = time::OffsetDateTime::now_utc();
     let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(cert_error)?;
     let mut ca_params = CertificateParams::default();
+    ca_params.not_before = now - VALID_SINCE;
+    ca_params.not_after = now + VALID_FOR;
     // A name of its own (from its key), so a client trusting another
     // server's CA finds no issuer, rather than a bad signature under a
     // name it trusts.
@@ -85,6 +94,8 @@ pub(crate) fn setup() -> io::Result<(TlsAcceptor, CaFile)> {
     leaf_params
         .distinguished_name
         .push(DnType::CommonName, "localhost");
+    leaf_params.not_before = now - VALID_SINCE;
+    leaf_params.not_after = now + VALID_FOR;
     leaf_params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     leaf_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     leaf_params.use_authority_key_identifier_extension = true;

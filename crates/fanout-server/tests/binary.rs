@@ -21,8 +21,45 @@ struct Ready {
     ca: PathBuf,
 }
 
+/// A running server process; stopped with SIGTERM when dropped (so it
+/// removes its CA file, and a failed test leaves no process behind).
+struct Running(Option<Child>);
+
+impl Running {
+    /// Stops it with SIGTERM and checks it exits cleanly (elsewhere: kills it).
+    fn stop(mut self) {
+        let child = self.0.take().unwrap();
+        assert!(terminate(child), "a clean exit");
+    }
+
+    /// The child, no longer stopped on drop.
+    fn into_child(mut self) -> Child {
+        self.0.take().unwrap()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.take() {
+            terminate(child);
+        }
+    }
+}
+
+/// SIGTERM (elsewhere: kill), then waits; whether it exited with success.
+fn terminate(mut child: Child) -> bool {
+    #[cfg(unix)]
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .is_ok_and(|s| s.success());
+    #[cfg(not(unix))]
+    let sent = child.kill().is_ok();
+    sent && child.wait().is_ok_and(|s| s.success() || cfg!(not(unix)))
+}
+
 /// Spawns the binary with `args` and `stdin`, and reads its first two stdout lines.
-fn spawn_with(args: &[&str], stdin: Stdio) -> (Child, Ready) {
+fn spawn_with(args: &[&str], stdin: Stdio) -> (Running, Ready) {
     let mut child = Command::new(BIN)
         .args(args)
         .stdin(stdin)
@@ -46,44 +83,33 @@ fn spawn_with(args: &[&str], stdin: Stdio) -> (Child, Ready) {
     let ca = PathBuf::from(ca);
     let pem = std::fs::read_to_string(&ca).expect("the CA file is there");
     assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
-    (child, Ready { addr, ca })
+    (Running(Some(child)), Ready { addr, ca })
 }
 
-fn spawn(args: &[&str]) -> (Child, SocketAddr) {
+fn spawn(args: &[&str]) -> (Running, SocketAddr) {
     let (child, ready) = spawn_with(args, Stdio::null());
     (child, ready.addr)
 }
 
 #[test]
 fn prints_both_urls_first_then_serves_and_cleans_up_on_sigterm() {
-    let (mut child, ready) = spawn_with(&["--port", "0", "--workers", "2"], Stdio::null());
+    let (child, ready) = spawn_with(&["--port", "0", "--workers", "2"], Stdio::null());
 
     let reply = common::get(ready.addr, "/delay/0?id=9&bytes=1000");
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, expected(9, 1000));
 
+    // SIGTERM: a graceful stop, a clean exit, and the CA file gone.
+    child.stop();
     #[cfg(unix)]
-    {
-        // SIGTERM: a graceful stop, a clean exit, and the CA file gone.
-        let status = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        assert!(child.wait().unwrap().success());
-        assert!(!ready.ca.exists() && !ready.ca.parent().unwrap().exists());
-    }
-    #[cfg(not(unix))]
-    {
-        child.kill().unwrap();
-        child.wait().unwrap();
-    }
+    assert!(!ready.ca.exists() && !ready.ca.parent().unwrap().exists());
 }
 
 #[test]
 fn exit_with_parent_stops_on_stdin_eof_and_cleans_up() {
-    let (mut child, ready) = spawn_with(&["--exit-with-parent"], Stdio::piped());
+    let (running, ready) = spawn_with(&["--exit-with-parent"], Stdio::piped());
     assert_eq!(common::get(ready.addr, "/status/204").status, 204);
+    let mut child = running.into_child();
     drop(child.stdin.take());
     assert!(child.wait().unwrap().success());
     assert!(!ready.ca.exists());
@@ -96,16 +122,15 @@ fn an_ipv6_bind_prints_bracketed_urls() {
         return;
     };
     drop(probe);
-    let (mut child, ready) = spawn_with(&["--bind", "::1"], Stdio::null());
+    let (child, ready) = spawn_with(&["--bind", "::1"], Stdio::null());
     assert_eq!(ready.addr.ip(), "::1".parse::<std::net::IpAddr>().unwrap());
     assert_eq!(common::get(ready.addr, "/status/200").status, 200);
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.stop();
 }
 
 #[test]
 fn connection_cap_and_header_timeout_flags() {
-    let (mut child, addr) = spawn(&[
+    let (child, addr) = spawn(&[
         "--workers",
         "1",
         "--max-connections",
@@ -137,8 +162,7 @@ fn connection_cap_and_header_timeout_flags() {
         );
         std::thread::sleep(Duration::from_millis(5));
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.stop();
 }
 
 #[test]

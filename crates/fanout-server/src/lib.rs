@@ -70,7 +70,7 @@
 //! Without fault keys nothing of this runs: no hash, no allocation.
 //!
 //! It runs in-process ([`Server::start`], for tests) or in the foreground of
-//! its own process ([`serve`] with [`ServeArgs`], for the `fanout-server`
+//! its own process ([`serve()`] with [`ServeArgs`], for the `fanout-server`
 //! binary and `fanout serve`), on a multi-thread tokio runtime with hyper's
 //! HTTP/1.1 and HTTP/2 servers; HTTP/1.1 keep-alive is on and
 //! `Connection: close` is honoured. The hot path takes no lock and

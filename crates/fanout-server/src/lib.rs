@@ -117,6 +117,24 @@
 //!   reset the stream or went away). A client's `RST_STREAM` after the last
 //!   byte was handed to hyper is not seen, so not counted.
 //!
+//! ## Running it
+//!
+//! [`serve()`] (the `fanout-server` binary, and `fanout serve`) takes
+//! [`ServeArgs`] — `--bind`, `--port`, `--workers`, `--max-connections`,
+//! `--header-read-timeout`, `--h2-max-streams` and the hidden
+//! `--exit-with-parent` — and prints exactly two lines to stdout, flushed,
+//! before serving until SIGINT or SIGTERM (or stdin EOF):
+//!
+//! ```text
+//! http://127.0.0.1:40123
+//! https://127.0.0.1:40123 ca=/tmp/fanout-server-AbC123/ca.pem
+//! ```
+//!
+//! (one port; an IPv6 bind prints `[::1]:40123`). The libraries it is built
+//! on, their versions and upstream status are listed in the crate's README:
+//! hyper 1.12 (HTTP/1.1 and HTTP/2 through h2 0.4), hyper-util 0.1, tokio
+//! 1.54, rustls 0.23 with ring 0.17, tokio-rustls 0.26, rcgen 0.14, tempfile 3.
+//!
 //! ## Limits
 //!
 //! [`Config::max_connections`] connections at once (more are accepted and

@@ -271,14 +271,13 @@ fn faults_over_h2c_reset_streams_not_the_connection() {
 #[test]
 fn a_stream_the_client_resets_is_counted_and_its_handler_dropped() {
     let server = start();
-    let stats = &server;
+    let watched = &server;
     with_h2(&server, Via::H2c, |h2| async move {
         let pending = h2.send("/delay/60000?id=1").await.unwrap();
-        let server = stats;
         // Let the request reach its handler, then give up on it (RST_STREAM CANCEL).
         let wait = async {
-            while server.stats().in_flight == 0 {
-                tokio::time::sleep(Duration::from_millis(1)).await;
+            while watched.stats().in_flight == 0 {
+                tokio::task::yield_now().await;
             }
         };
         tokio::time::timeout(Duration::from_secs(10), wait)

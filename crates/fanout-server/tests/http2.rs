@@ -356,7 +356,7 @@ fn stop_drops_sleeping_h2_streams_promptly() {
 fn stats_round_trip_through_core_with_every_counter() {
     let server = start();
     with_h2(&server, Via::Alpn, |h2| async move {
-        concurrent(&h2, 4, |i| format!("/delay/50?id={i}&bytes=64")).await;
+        concurrent(&h2, 4, |i| format!("/delay/200?id={i}&bytes=64")).await;
         let _ = h2.get("/delay/0?reset=1000").await;
         let _ = h2.get("/delay/0?id=1&bytes=9&corrupt=1000").await;
     });

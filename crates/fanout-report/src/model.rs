@@ -67,7 +67,8 @@ pub(crate) struct Figures {
     pub rate: Spread,
     /// Client CPU (user + sys) per request, µs.
     pub cpu: Spread,
-    /// Client CPU per TLS handshake the server completed, µs.
+    /// Client CPU per TLS handshake the server completed, µs, on HTTPS plans
+    /// without keep-alive (a handshake per request).
     pub cpu_per_handshake: Option<Spread>,
     /// (peak RSS − idle RSS) / server peak in-flight, KiB, per repeat.
     pub rss_per_inflight: Option<Spread>,
@@ -442,9 +443,10 @@ fn figures(cell: &Cell, idle: Option<u64>) -> Option<Figures> {
             reps.iter()
                 .map(|r| cpu_s(r) * 1e6 / r.summary.requests.max(1) as f64),
         )?,
+        // Per handshake only where every request makes one (no keep-alive).
         cpu_per_handshake: Spread::of(
             reps.iter()
-                .filter(|r| r.server.tls.handshakes > 0)
+                .filter(|r| cell.plan.tls && !cell.plan.keep_alive && r.server.tls.handshakes > 0)
                 .map(|r| cpu_s(r) * 1e6 / r.server.tls.handshakes as f64),
         ),
         rss_per_inflight: idle.and_then(|idle| {

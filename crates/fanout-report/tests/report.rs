@@ -1,0 +1,227 @@
+//! Behaviour of the report beyond the snapshots: which files `render`
+//! returns, what the README says about charts without data, odd and empty
+//! inputs rendering without a panic, rows and workloads the results name
+//! but this fanout does not know, and what `merge` and `compare` refuse,
+//! note and match.
+
+mod common;
+
+use common::{file, results, results_on, section};
+use fanout_report::{Verdict, compare, merge, merge_noted, readme_block, render};
+use fanout_results::{CellStatus, Results};
+
+fn names(files: &[(String, Vec<u8>)]) -> Vec<&str> {
+    files.iter().map(|(n, _)| n.as_str()).collect()
+}
+
+#[test]
+fn every_chart_with_data_is_returned_and_embedded() {
+    let files = render(&results()).unwrap();
+    let mut got = names(&files);
+    got.sort_unstable();
+    assert_eq!(
+        got,
+        [
+            "README.md",
+            "c10k-memory.svg",
+            "demo-heartbeat.svg",
+            "h2-protocols.svg",
+            "idioms-tokio-reqwest.svg",
+            "json-cpu.svg",
+            "results.csv",
+            "scaling.svg",
+            "throughput-cpu.svg",
+            "throughput-rate.svg",
+            "tls-handshake-cpu.svg",
+        ]
+    );
+    let readme = file(&files, "README.md");
+    for (name, bytes) in &files {
+        if let Some(stem) = name.strip_suffix(".svg") {
+            assert!(
+                readme.contains(&format!("]({stem}.svg)")),
+                "{name} not embedded"
+            );
+            let svg = String::from_utf8(bytes.clone()).unwrap();
+            assert!(svg.starts_with("<svg") && svg.contains("</svg>"), "{name}");
+        }
+    }
+    let svg = file(&files, "h2-protocols.svg");
+    for text in ["HTTP/1.1", "HTTP/2", "tokio-hyper-tuned (tuned)"] {
+        assert!(svg.contains(text), "{text} missing from h2-protocols.svg");
+    }
+    assert!(
+        !svg.contains(">threads-ureq<"),
+        "HTTP/1.1-only rows have no h2 bars"
+    );
+}
+
+#[test]
+fn a_chart_without_data_is_not_returned_and_the_readme_says_why() {
+    let files = render(&results_on("bench-a", &["latency"])).unwrap();
+    assert!(!names(&files).contains(&"scaling.svg"));
+    let readme = file(&files, "README.md");
+    assert!(
+        readme.contains(
+            "*No chart `scaling.svg` (Wall time vs N on scaling (log-log)): no `scaling` cell ran.*"
+        ),
+        "{readme}"
+    );
+}
+
+#[test]
+fn no_cells_render_a_readme_that_says_so() {
+    let mut r = results();
+    r.cells.clear();
+    r.generators.clear();
+    r.overhead.clear();
+    let files = render(&r).unwrap();
+    let readme = file(&files, "README.md");
+    assert!(readme.contains("## No data"), "{readme}");
+    assert_eq!(file(&files, "results.csv").lines().count(), 1);
+    assert!(!readme_block(&r).contains('|'));
+}
+
+#[test]
+fn odd_numbers_do_not_panic() {
+    let mut r = results_on("bench-a", &["latency", "throughput", "c10k", "h2"]);
+    for (i, c) in r.cells.iter_mut().enumerate() {
+        if let CellStatus::Done { repeats } = &mut c.status {
+            for rep in repeats.iter_mut() {
+                match i % 4 {
+                    0 => rep.summary.wall_ms = f64::NAN,
+                    1 => rep.summary.wall_ms = 0.0,
+                    2 => rep.server = Default::default(),
+                    _ => rep.cpu_user_s = f64::INFINITY,
+                }
+            }
+            if i % 7 == 0 {
+                repeats.clear();
+            }
+        }
+    }
+    r.overhead[0].bare.clear();
+    r.generators[0].req_per_s = f64::NAN;
+    let files = render(&r).unwrap();
+    assert!(file(&files, "README.md").contains("*no repeats*"));
+    let _ = readme_block(&r);
+    let c = compare(&r, &results(), 5.0);
+    assert!(!c.markdown().is_empty());
+}
+
+#[test]
+fn unknown_rows_and_workloads_are_rendered_not_dropped() {
+    let mut r = results_on("bench-a", &["latency"]);
+    let mut odd = r.cells[3].clone();
+    odd.workload = "future-workload".into();
+    odd.label = "future-workload".into();
+    odd.row = "mystery-row".into();
+    r.cells.push(odd);
+    let readme = file(&render(&r).unwrap(), "README.md");
+    let s = section(&readme, "### `future-workload`");
+    assert!(
+        s.contains("A workload this version of fanout does not know"),
+        "{s}"
+    );
+    assert!(s.contains("| `mystery-row` |"), "{s}");
+    assert!(readme.contains("| `mystery-row` | *not described in results.json* |"));
+}
+
+#[test]
+fn the_readme_block_holds_the_in_readme_workloads_table() {
+    let block = readme_block(&results());
+    assert!(block.contains("Plan: 1\u{202f}000 × 100 ms, unbounded; floor 100 ms."));
+    assert_eq!(block.matches("| Row |").count(), 1, "{block}");
+}
+
+fn refused(sets: Vec<Results>) -> String {
+    format!("{:#}", merge(sets).expect_err("refused"))
+}
+
+#[test]
+fn merge_refuses_what_cannot_be_combined() {
+    let a = || results_on("bench-a", &["demo"]);
+    let b = || results_on("bench-b", &["demo"]);
+    let mut quick = b();
+    quick.settings.quick = true;
+    let e = refused(vec![a(), quick]);
+    assert!(
+        e.contains("set 2 (`bench-b`) is a `--quick` run and set 1 (`bench-a`) is a full run"),
+        "{e}"
+    );
+    let mut old = b();
+    old.schema = 1;
+    let e = refused(vec![a(), old]);
+    assert!(
+        e.contains("set 2 (`bench-b`) has schema 1, set 1 (`bench-a`) has schema 2"),
+        "{e}"
+    );
+    let e = refused(vec![a(), a()]);
+    assert!(
+        e.contains("host `bench-a` appears in more than one result set"),
+        "{e}"
+    );
+    let e = refused(vec![a(), results_on("", &["demo"])]);
+    assert!(e.contains("records no host name"), "{e}");
+    assert!(refused(Vec::new()).contains("nothing to merge"));
+}
+
+#[test]
+fn merge_unions_rows_tags_cells_and_notes_what_it_leaves_out() {
+    let a = results_on("bench-a", &["latency"]);
+    let mut b = results_on("bench-b", &["latency"]);
+    b.rows[7].runtime = "CPython 3.12.1 (project venv)".into();
+    let mut extra = b.rows[2].clone();
+    extra.id = "only-on-b".into();
+    b.rows.push(extra);
+    let m = merge_noted(vec![a.clone(), b.clone()]).unwrap();
+    let r = &m.results;
+    assert_eq!(r.rows.len(), a.rows.len() + 1);
+    assert_eq!(
+        r.rows[7].runtime, a.rows[7].runtime,
+        "the first description wins"
+    );
+    assert_eq!(r.row("only-on-b").unwrap().idle_rss_kib, None);
+    assert_eq!(r.cells.len(), a.cells.len() + b.cells.len());
+    assert!(r.cells.iter().all(|c| c.host.is_some()));
+    assert_eq!(r.merged.len(), 1);
+    assert_eq!(r.merged[0].host, "bench-b");
+    assert_eq!(r.generators, a.generators);
+    assert_eq!(
+        m.notes,
+        [
+            "row `python-aiohttp-gather`: its description differs on `bench-b` (runtime); the first is kept",
+            "row `only-on-b`: idle RSS measured on `bench-b` only, not kept (results.json holds one per row, the first host's); its RSS per in-flight request is not shown",
+            "the load-generator lines and harness-overhead figures of `bench-b` were left out: results.json does not record a host for them, so only the first set's are kept",
+        ]
+    );
+}
+
+#[test]
+fn compare_matches_by_host_once_merged() {
+    let merged = merge(vec![
+        results_on("bench-a", &["demo"]),
+        results_on("bench-b", &["demo"]),
+    ])
+    .unwrap();
+    let same = compare(&merged, &merged, 5.0);
+    assert!(same.differs.is_empty());
+    assert!(same.changes.iter().all(|c| c.host.is_some()));
+    assert!(same.slower().is_empty());
+    // A single host's set against the merged one: its cells match that host's.
+    let single = results_on("bench-a", &["demo"]);
+    let c = compare(&single, &merged, 5.0);
+    let only_new = c
+        .changes
+        .iter()
+        .filter(|c| c.verdict == Verdict::OnlyNew)
+        .count();
+    assert_eq!(only_new, single.cells.len());
+    assert!(
+        c.differs
+            .iter()
+            .any(|d| d == "hosts: `bench-a` → `bench-a`, `bench-b`"),
+        "{:?}",
+        c.differs
+    );
+}

@@ -7,9 +7,9 @@
 //! client hosts as one ([`merge`]).
 //!
 //! Measuring and rendering are apart: `model` computes every figure once —
-//! a table per (workload, plan) with every row, medians and spreads, each
-//! row's standing with ties within noise (`ties`) — and one module per
-//! output renders it: `readme` (with `tables`, `multi`, `headlines`,
+//! a table per (workload, plan) with every row, medians and spreads
+//! (`figures`), each row's standing with ties within noise (`ties`) — and
+//! one module per output renders it: `readme` (with `tables`, `multi`, `headlines`,
 //! `idioms`, `overhead`, `methods`), `csv` and `charts`. What is special
 //! about a workload comes from its [`fanout_core::Workload`] fields
 //! (headline, charts, label, `in_readme`) and its plans, never from its id.
@@ -19,6 +19,7 @@
 mod charts;
 mod compare;
 mod csv;
+mod figures;
 mod format;
 mod headlines;
 mod idioms;
@@ -27,6 +28,7 @@ mod merge;
 mod methods;
 mod model;
 mod multi;
+mod names;
 mod overhead;
 mod readme;
 mod tables;

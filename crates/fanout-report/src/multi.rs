@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use fanout_core::Protocol;
 use fanout_core::workload::Label;
 
-use crate::format::{NONE, code, duration_ms, floor_ms, num, plan_shape_n, times, wall_range};
+use crate::format::{NONE, code, duration_ms, floor_ms, num, plan_shape_n, ratio2, wall_range};
 use crate::md::MdTable;
 use crate::model::{Entry, Fate, Figures, Report, Table, row_cell};
 use crate::tables::{fate_word, fates, plan_section, push_notes};
@@ -100,7 +100,7 @@ pub(crate) fn protocol_table(r: &Report<'_>, h1: &Table<'_>, h2: &Table<'_>) -> 
         line.push(wall_or_fate(b));
         let (fa, fb) = (a.figures.as_ref(), b.figures.as_ref());
         line.push(match fa.zip(fb).and_then(|(x, y)| h2_vs_h1(x, y)) {
-            Some((ratio, verdict)) => format!("{}, {verdict}", times(ratio)),
+            Some((ratio, verdict)) => format!("{}×, {verdict}", ratio2(ratio)),
             None => NONE.into(),
         });
         let pair = |f: &dyn Fn(&Figures) -> String| {

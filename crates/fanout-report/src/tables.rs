@@ -142,6 +142,11 @@ pub(crate) fn relative(f: &Figures) -> String {
     match f.mark {
         Mark::Best => ratio_range(lo, hi),
         Mark::Tied => format!("{}, tied", ratio_range(lo, hi)),
+        // Behind beyond noise, yet 1.00 at two decimals: show a third.
+        Mark::Behind if ratio_range(lo, hi) == "1.00" => {
+            let (a, b) = (format!("{lo:.3}"), format!("{hi:.3}"));
+            if a == b { a } else { format!("{a}–{b}") }
+        }
         Mark::Behind => ratio_range(lo, hi),
     }
 }

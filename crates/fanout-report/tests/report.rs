@@ -224,4 +224,12 @@ fn compare_matches_by_host_once_merged() {
         "{:?}",
         c.differs
     );
+    // Each host's environment is compared with the same host's.
+    let mut b = results_on("bench-b", &["demo"]);
+    b.environment.rustc = "rustc 1.91.0".into();
+    let newer = merge(vec![results_on("bench-a", &["demo"]), b]).unwrap();
+    assert_eq!(
+        compare(&merged, &newer, 5.0).differs,
+        ["on `bench-b`, rustc: `rustc 1.90.0` → `rustc 1.91.0`"]
+    );
 }

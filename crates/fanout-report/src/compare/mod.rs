@@ -281,39 +281,31 @@ pub(crate) type Field = (&'static str, fn(&Environment) -> String);
 /// What differs between two sets' environments and settings.
 fn differs(old: &Results, new: &Results) -> Vec<String> {
     let mut out = Vec::new();
-    let hosts = |r: &Results| -> Vec<String> {
+    let envs = |r: &Results| -> Vec<Environment> {
         std::iter::once(&r.environment)
             .chain(&r.merged)
-            .map(|e| e.host.clone())
+            .cloned()
             .collect()
     };
-    let (ho, hn) = (hosts(old), hosts(new));
-    if ho != hn {
-        out.push(format!("hosts: {} → {}", list(&ho), list(&hn)));
+    let (eo, en) = (envs(old), envs(new));
+    let hosts = |es: &[Environment]| es.iter().map(|e| e.host.clone()).collect::<Vec<_>>();
+    if hosts(&eo) != hosts(&en) {
+        out.push(format!(
+            "hosts: {} → {}",
+            list(&hosts(&eo)),
+            list(&hosts(&en))
+        ));
     }
-    let (a, b) = (&old.environment, &new.environment);
-    let fields: [Field; 7] = [
-        ("commit", |e| e.commit.clone()),
-        ("CPU", |e| e.cpu.clone()),
-        ("cores", |e| e.cores.to_string()),
-        ("memory bytes", |e| e.memory_bytes.to_string()),
-        ("kernel", |e| e.kernel.clone()),
-        ("rustc", |e| e.rustc.clone()),
-        ("server", |e| e.server.clone()),
-    ];
-    for (name, f) in fields {
-        let (x, y) = (f(a), f(b));
-        if x != y {
-            out.push(format!("{name}: {} → {}", shown(&x), shown(&y)));
+    // Each host's environment against the same host's when either set is
+    // merged; the two sets' environments against each other otherwise.
+    if merged(old) || merged(new) {
+        for b in &en {
+            if let Some(a) = eo.iter().find(|a| a.host == b.host) {
+                environment_differs(&mut out, &format!("on {}, ", shown(&a.host)), a, b);
+            }
         }
-    }
-    let names: BTreeSet<&String> = a.crates.keys().chain(b.crates.keys()).collect();
-    for name in names {
-        let (x, y) = (a.crates.get(name), b.crates.get(name));
-        if x != y {
-            let v = |v: Option<&String>| v.map_or("absent".to_string(), |s| shown(s));
-            out.push(format!("`{name}`: {} → {}", v(x), v(y)));
-        }
+    } else {
+        environment_differs(&mut out, "", &old.environment, &new.environment);
     }
     let (s, t) = (&old.settings, &new.settings);
     if s.repeats != t.repeats {
@@ -338,6 +330,33 @@ fn differs(old: &Results, new: &Results) -> Vec<String> {
         ));
     }
     out
+}
+
+/// What differs between two environments, each line led by `on`.
+fn environment_differs(out: &mut Vec<String>, on: &str, a: &Environment, b: &Environment) {
+    let fields: [Field; 7] = [
+        ("commit", |e| e.commit.clone()),
+        ("CPU", |e| e.cpu.clone()),
+        ("cores", |e| e.cores.to_string()),
+        ("memory bytes", |e| e.memory_bytes.to_string()),
+        ("kernel", |e| e.kernel.clone()),
+        ("rustc", |e| e.rustc.clone()),
+        ("server", |e| e.server.clone()),
+    ];
+    for (name, f) in fields {
+        let (x, y) = (f(a), f(b));
+        if x != y {
+            out.push(format!("{on}{name}: {} → {}", shown(&x), shown(&y)));
+        }
+    }
+    let names: BTreeSet<&String> = a.crates.keys().chain(b.crates.keys()).collect();
+    for name in names {
+        let (x, y) = (a.crates.get(name), b.crates.get(name));
+        if x != y {
+            let v = |v: Option<&String>| v.map_or("absent".to_string(), |s| shown(s));
+            out.push(format!("{on}`{name}`: {} → {}", v(x), v(y)));
+        }
+    }
 }
 
 fn shown(s: &str) -> String {

@@ -192,7 +192,8 @@ pub(super) fn not_measured(out: &mut String, r: &Report<'_>) {
     for t in &r.tables {
         for e in &t.entries {
             let (word, reason) = match e.fate() {
-                Fate::Measured(_) | Fate::NotRun => continue,
+                Fate::Measured(_) => continue,
+                Fate::NotRun => ("not run", "results.json has no cell for it".to_string()),
                 Fate::Skipped { reason, .. } => ("skipped", one_line(reason)),
                 Fate::Unsupported(reason) => ("cannot", one_line(reason)),
                 Fate::Failed(reason) => ("failed", one_line(reason)),

@@ -219,17 +219,23 @@ pub(super) fn not_measured(out: &mut String, r: &Report<'_>) {
         out,
         "Listed, never dropped: *skipped* (projected over the budget), *cannot* (the row cannot \
          run the plan here: no TLS stack, a protocol its client cannot be held to, a toolchain \
-         missing on this machine), *failed* (tried; the reason is the harness's). In the tables \
-         they read {}, {} and {}.\n",
+         missing on this machine), *failed* (tried; the reason is the harness's), *not run* \
+         (results.json has no cell for it). In the tables they read {}, {}, {} and {}.\n",
         fate_word(&Fate::Skipped {
             reason: "",
             projected_s: None
         }),
         fate_word(&Fate::Unsupported("")),
         fate_word(&Fate::Failed("")),
+        fate_word(&Fate::NotRun),
     );
+    let all = r.tables.len();
     for (key, plans) in groups {
-        let _ = writeln!(out, "- {key} ({})", plans.join(", "));
+        if plans.len() == all && all > 1 {
+            let _ = writeln!(out, "- {key} (every plan in these results)");
+        } else {
+            let _ = writeln!(out, "- {key} ({})", plans.join(", "));
+        }
     }
     out.push('\n');
 }

@@ -3,8 +3,8 @@
 //! Everything a results directory holds besides `results.json`, rendered in
 //! memory from [`Results`]: `README.md`, `results.csv` and the SVG charts
 //! ([`render`]); the block of the project README ([`readme_block`]); what
-//! changed between two result sets ([`compare`]); result sets from several
-//! client hosts as one ([`merge`]).
+//! changed between two result sets ([`compare()`]); result sets from several
+//! client hosts as one ([`merge()`]).
 //!
 //! Measuring and rendering are apart: `model` computes every figure once —
 //! a table per (workload, plan) with every row, medians and spreads

@@ -179,3 +179,22 @@ impl Session for SmolSession {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The vendored libcurl is the one the README describes: rustls for TLS,
+    /// nghttp2 for HTTP/2, `poll()` (see `build.rs`).
+    #[test]
+    fn libcurl_has_rustls_and_http2() {
+        let v = curl::Version::get();
+        let ssl = v.ssl_version().unwrap_or_default();
+        assert!(ssl.to_ascii_lowercase().contains("rustls"), "TLS backend: {ssl}");
+        assert!(v.feature_http2(), "libcurl {} without HTTP/2", v.version());
+        assert!(!cfg!(curl_select_only), "libcurl built without HAVE_POLL");
+        eprintln!(
+            "libcurl {} ({ssl}, nghttp2 {})",
+            v.version(),
+            v.nghttp2_version().unwrap_or("?")
+        );
+    }
+}

@@ -56,7 +56,9 @@ fn rustls_config(target: &Target, alpn: &[&[u8]]) -> Result<rustls::ClientConfig
 pub(crate) async fn get(client: cyper::Client, req: Request) -> Fetched {
     let mut rb = client.get(&*req.url).map_err(|e| error(e, true))?;
     if !req.keep_alive {
-        rb = rb.header("connection", "close").map_err(|e| error(e, true))?;
+        rb = rb
+            .header("connection", "close")
+            .map_err(|e| error(e, true))?;
     }
     let resp = rb.send().await.map_err(|e| error(e, true))?;
     let status = resp.status().as_u16();

@@ -49,9 +49,13 @@ impl Row for Compio {
     }
 
     fn describe(&self) -> Description {
-        Description::new("compio (io_uring, one thread)", "cyper", Model::AsyncIoUring)
-            .with_tls(client::TLS)
-            .with_protocols(ANY_PROTOCOL)
+        Description::new(
+            "compio (io_uring, one thread)",
+            "cyper",
+            Model::AsyncIoUring,
+        )
+        .with_tls(client::TLS)
+        .with_protocols(ANY_PROTOCOL)
     }
 
     fn start(&self, target: &Target) -> Result<Box<dyn Session>, StartError> {
@@ -108,7 +112,11 @@ impl Session for CompioSession {
             // cyper's pool lives on the runtime: build inside it.
             let rt = &self.exec.0;
             let clients = &mut self.clients;
-            rt.enter(|| clients.get(plan.protocol, |p| client::build(target, p)).cloned())?
+            rt.enter(|| {
+                clients
+                    .get(plan.protocol, |p| client::build(target, p))
+                    .cloned()
+            })?
         };
         Ok(drive::run(
             &self.exec,

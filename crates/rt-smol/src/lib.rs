@@ -188,7 +188,10 @@ mod tests {
     fn libcurl_has_rustls_and_http2() {
         let v = curl::Version::get();
         let ssl = v.ssl_version().unwrap_or_default();
-        assert!(ssl.to_ascii_lowercase().contains("rustls"), "TLS backend: {ssl}");
+        assert!(
+            ssl.to_ascii_lowercase().contains("rustls"),
+            "TLS backend: {ssl}"
+        );
         assert!(v.feature_http2(), "libcurl {} without HTTP/2", v.version());
         assert!(!cfg!(curl_select_only), "libcurl built without HAVE_POLL");
         eprintln!(

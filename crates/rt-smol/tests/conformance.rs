@@ -12,6 +12,10 @@ fn every_row_conforms() {
         let report = fanout_core::conformance::check(row.as_ref(), &server, &other);
         // Every check's line, passed or not (`cargo test -- --nocapture`).
         print!("{report}");
-        assert!(report.passed(), "row {} does not conform:\n{report}", row.id());
+        assert!(
+            report.passed(),
+            "row {} does not conform:\n{report}",
+            row.id()
+        );
     }
 }

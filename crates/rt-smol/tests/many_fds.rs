@@ -24,11 +24,7 @@ fn connects_with_descriptors_above_1023() {
                 tls,
                 ..Plan::new(10, Duration::from_millis(1))
             };
-            let out = row
-                .start(&server.target())
-                .unwrap()
-                .fan_out(&plan)
-                .unwrap();
+            let out = row.start(&server.target()).unwrap().fan_out(&plan).unwrap();
             assert_eq!(
                 out.ok_count(),
                 10,

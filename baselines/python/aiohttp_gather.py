@@ -7,10 +7,11 @@ runs the tutorial's `count()` coroutine, which wakes once per heartbeat
 period: under asyncio it keeps ticking while a slow `/delay/...` call
 waits, and here it records how late each tick was.
 
-    python3 aiohttp_gather.py --plan '{"target":"http://127.0.0.1:PORT","requests":100,
-        "delay":100,"bytes":256,"concurrency":null,"keep_alive":true,"timeout":30000,"heartbeat":10}'
+    python3 aiohttp_gather.py --target '{"addr":"127.0.0.1:PORT","ca":"/path/ca.pem"}' \\
+        --plan '{"requests":100,"delay":100,"bytes":256,"format":"json","concurrency":null,
+                 "keep_alive":true,"tls":true,"protocol":"auto","timeout":30000,"heartbeat":10}'
 
-Prints one JSON summary line, the same object as `fanout run --json`.
+Prints one JSON summary line (see baselines/README.md).
 """
 
 import asyncio
@@ -20,7 +21,21 @@ import time
 
 import aiohttp
 
-from fanout_common import Heartbeat, Outcome, Plan, Sample, aiohttp_error_kind, error_sample, main, response_sample
+from fanout_common import (
+    Heartbeat,
+    Outcome,
+    Plan,
+    Sample,
+    Target,
+    aiohttp_error_kind,
+    document_sample,
+    error_sample,
+    in_body,
+    in_head,
+    main,
+    response_sample,
+    tls_context,
+)
 
 
 async def count(heartbeat: Heartbeat) -> None:
@@ -37,27 +52,47 @@ async def count(heartbeat: Heartbeat) -> None:
 
 
 async def fetch(session: aiohttp.ClientSession, bound, plan: Plan, i: int, url: str) -> Sample:
-    """GET request i and read the whole body; a failure is a sample too."""
+    """GET request i and read the whole body, or decode it with aiohttp's
+    own `resp.json()` for a JSON plan; a failure is a sample too."""
     async with bound:  # at most plan.concurrency requests in flight
         started = time.perf_counter()
+        reading_body = False
         try:
             async with session.get(url) as resp:
+                reading_body = True
+                if plan.format == "json" and resp.status == 200:
+                    doc = await resp.json()
+                    return document_sample(plan, i, time.perf_counter() - started, doc)
                 body = await resp.read()
             return response_sample(plan, i, time.perf_counter() - started, resp.status, body)
         except Exception as e:  # noqa: BLE001 — every failure is classified and counted
-            return error_sample(time.perf_counter() - started, aiohttp_error_kind(e), e)
+            kind = aiohttp_error_kind(e)
+            kind = in_body(kind) if reading_body else in_head(kind)
+            return error_sample(time.perf_counter() - started, kind, e)
 
 
-async def fan_out_async(plan: Plan) -> Outcome:
-    urls = plan.urls()
+async def fan_out_async(plan: Plan, target: Target) -> Outcome:
+    urls = plan.urls(target)
     # Unbounded plans: no semaphore and no connector limit (aiohttp's default
     # is 100 connections; 0 = unlimited). keep_alive off: force_close makes
     # aiohttp send `Connection: close` and open a fresh connection each time.
-    connector = aiohttp.TCPConnector(limit=plan.concurrency or 0, force_close=not plan.keep_alive)
+    # HTTPS: the target's CA is the only root (ssl.create_default_context).
+    connector = aiohttp.TCPConnector(
+        limit=plan.concurrency or 0,
+        force_close=not plan.keep_alive,
+        ssl=tls_context(target) if plan.tls else True,
+    )
     # `total` covers the whole request: connect, send, and reading the body.
     timeout = aiohttp.ClientTimeout(total=plan.timeout / 1000)
     bound = asyncio.Semaphore(plan.concurrency) if plan.concurrency else contextlib.nullcontext()
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        # aiohttp resends an idempotent request once when its connection
+        # breaks before the response (ServerDisconnectedError, ClientOSError),
+        # and has no public switch to turn that off (aio-libs/aiohttp#10790,
+        # closed without one). The contract allows no retries — a retried
+        # `reset` would be injected twice — so this turns it off the one way
+        # aiohttp has, the attribute its own test client sets (test_utils.py).
+        session._retry_connection = False
         heartbeat = Heartbeat(plan.heartbeat)
         ticker = asyncio.create_task(count(heartbeat))
         t0 = time.perf_counter()
@@ -68,9 +103,9 @@ async def fan_out_async(plan: Plan) -> Outcome:
     return Outcome(list(samples), wall, heartbeat)
 
 
-def fan_out(plan: Plan) -> Outcome:
-    return asyncio.run(fan_out_async(plan))
+def fan_out(plan: Plan, target: Target) -> Outcome:
+    return asyncio.run(fan_out_async(plan, target))
 
 
 if __name__ == "__main__":
-    sys.exit(main("python-aiohttp-gather", __doc__.splitlines()[0], fan_out))
+    sys.exit(main("python-aiohttp-gather", __doc__.splitlines()[0], "aiohttp", ("auto", "http1"), fan_out))

@@ -6,30 +6,27 @@ starts — so N requests of /delay/D take about N x D. The `count()`-style
 heartbeat can only run between two requests (that is the point): while a
 request blocks, its ticks are late or missed.
 
-    python3 requests_sequential.py --plan '{"target":"http://127.0.0.1:PORT","requests":10,
-        "delay":100,"bytes":256,"concurrency":null,"keep_alive":true,"timeout":30000,"heartbeat":10}'
+    python3 requests_sequential.py --target '{"addr":"127.0.0.1:PORT","ca":"/path/ca.pem"}' \\
+        --plan '{"requests":10,"delay":100,"bytes":256,"format":"json","concurrency":null,
+                 "keep_alive":true,"tls":true,"protocol":"auto","timeout":30000,"heartbeat":10}'
 
-Prints one JSON summary line, the same object as `fanout run --json`.
+Prints one JSON summary line (see baselines/README.md).
 """
 
 import sys
 import time
 
-import requests
-
-from fanout_common import Heartbeat, Outcome, Plan, main, requests_sample
+from fanout_common import Heartbeat, Outcome, Plan, Target, main, requests_sample, requests_session
 
 
-def fan_out(plan: Plan) -> Outcome:
-    urls = plan.urls()
-    with requests.Session() as session:
-        if not plan.keep_alive:
-            session.headers["Connection"] = "close"  # a fresh connection per request
+def fan_out(plan: Plan, target: Target) -> Outcome:
+    urls = plan.urls(target)
+    with requests_session(plan, pool_maxsize=1) as session:
         heartbeat = Heartbeat(plan.heartbeat)
         t0 = time.perf_counter()
         samples = []
         for i, url in enumerate(urls):
-            samples.append(requests_sample(session, plan, i, url))
+            samples.append(requests_sample(session, plan, target, i, url))
             heartbeat.tick()  # the only moment the ticker gets to run
         wall = time.perf_counter() - t0
         heartbeat.stop()
@@ -37,4 +34,4 @@ def fan_out(plan: Plan) -> Outcome:
 
 
 if __name__ == "__main__":
-    sys.exit(main("python-requests-sequential", __doc__.splitlines()[0], fan_out))
+    sys.exit(main("python-requests-sequential", __doc__.splitlines()[0], "requests", ("auto", "http1"), fan_out))

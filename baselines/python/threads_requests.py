@@ -11,10 +11,11 @@ has one, and never more than 128 threads — the size of the Rust
 `threadpool-ureq` row's pool — so an unbounded plan of 10 000 requests runs
 128 at a time, as a ThreadPoolExecutor in practice would.
 
-    python3 threads_requests.py --plan '{"target":"http://127.0.0.1:PORT","requests":100,
-        "delay":100,"bytes":256,"concurrency":null,"keep_alive":true,"timeout":30000,"heartbeat":10}'
+    python3 threads_requests.py --target '{"addr":"127.0.0.1:PORT","ca":"/path/ca.pem"}' \\
+        --plan '{"requests":100,"delay":100,"bytes":256,"format":"json","concurrency":null,
+                 "keep_alive":true,"tls":true,"protocol":"auto","timeout":30000,"heartbeat":10}'
 
-Prints one JSON summary line, the same object as `fanout run --json`.
+Prints one JSON summary line (see baselines/README.md).
 """
 
 import sys
@@ -23,33 +24,28 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-from requests.adapters import HTTPAdapter
 
-from fanout_common import Heartbeat, Outcome, Plan, main, requests_sample
+from fanout_common import Heartbeat, Outcome, Plan, Target, main, requests_sample, requests_session
 
 MAX_WORKERS = 128  # like the Rust threadpool-ureq row (rt-threads POOL_SIZE)
 
 
-def fan_out(plan: Plan) -> Outcome:
-    urls = plan.urls()
+def fan_out(plan: Plan, target: Target) -> Outcome:
+    urls = plan.urls(target)
     workers = min(plan.concurrency or plan.requests, MAX_WORKERS)
     local = threading.local()
     sessions = []  # every thread's session, closed at the end
 
     def session() -> requests.Session:
-        """This thread's Session, made on its first request."""
+        """This thread's Session, made on its first request: one request at
+        a time per thread, so a pool of one connection."""
         if not hasattr(local, "session"):
-            s = requests.Session()
-            # One request at a time per thread: a pool of one connection.
-            s.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=1))
-            if not plan.keep_alive:
-                s.headers["Connection"] = "close"
-            local.session = s
-            sessions.append(s)
+            local.session = requests_session(plan, pool_maxsize=1)
+            sessions.append(local.session)
         return local.session
 
     def fetch(i: int, url: str):
-        return requests_sample(session(), plan, i, url)
+        return requests_sample(session(), plan, target, i, url)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         heartbeat = Heartbeat(plan.heartbeat)
@@ -66,4 +62,4 @@ def fan_out(plan: Plan) -> Outcome:
 
 
 if __name__ == "__main__":
-    sys.exit(main("python-threads-requests", __doc__.splitlines()[0], fan_out))
+    sys.exit(main("python-threads-requests", __doc__.splitlines()[0], "requests", ("auto", "http1"), fan_out))

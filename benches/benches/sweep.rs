@@ -4,24 +4,28 @@
 //!
 //! What it measures that the criterion bench does not: the client process's
 //! own CPU time and peak RSS (from `wait4`), its thread count, the server's
-//! peak in-flight count (for RSS per in-flight request), heartbeat lateness,
-//! errors by kind, and the reference rows (Python; the load generators `wrk` and `oha`). It is not a
-//! statistics engine: it reports medians with min–max of a few repeats.
+//! counters (in flight, connections, TLS handshakes, protocols), heartbeat
+//! lateness, errors by kind, the reference rows (Python, Node.js, Go), the
+//! load generators (`wrk`, `oha`) and the harness's own overhead. It is not
+//! a statistics engine: it reports medians with min–max of a few repeats,
+//! interleaved across rows, and marks rows within noise of the best as tied.
 //!
 //! `cargo bench --bench sweep` runs it all and replaces `results/`.
 //! `cargo bench --bench sweep -- latency` (any workload ids) runs only those
 //! workloads and writes `target/fanout-sweep/` instead, leaving `results/` as
 //! it is. `fanout sweep --help` has the same sweep with every option.
 //!
-//! This binary is also the `fanout run` / `fanout serve` child the sweep
-//! starts (it re-executes itself), so `cargo bench` needs no other binary.
+//! This binary is also the `fanout run` / `fanout serve` / `fanout bare`
+//! child the sweep starts (it re-executes itself), so `cargo bench` needs no
+//! other binary. Off a terminal (`cargo bench > log 2>&1`) it prints one
+//! line per finished cell, with the median and the time left.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    if matches!(args.get(1).map(String::as_str), Some("run" | "serve")) {
+    if matches!(args.get(1).map(String::as_str), Some("run" | "serve" | "bare")) {
         return ExitCode::from(fanout::cli::main_from(std::env::args_os()) as u8);
     }
     // cargo passes `--bench`; anything else that is not a flag is a workload filter.
@@ -39,7 +43,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut options = fanout::sweep::Options::new(exe);
+    let mut options = fanout::harness::Options::new(exe);
     options.workloads = fanout_core::WORKLOADS
         .iter()
         .filter(|w| filters.is_empty() || filters.iter().any(|f| w.id.contains(f.as_str())))
@@ -60,7 +64,7 @@ fn main() -> ExitCode {
         format!("cargo bench --bench sweep -- {}", filters.join(" "))
     };
     let started = std::time::Instant::now();
-    match fanout::sweep::run(&options) {
+    match fanout::harness::run(&options) {
         Ok(results) => {
             eprintln!(
                 "sweep: wrote {} ({} cells) in {:.0} s",

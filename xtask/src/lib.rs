@@ -1,14 +1,17 @@
 //! `cargo xtask new-runtime NAME` — scaffolds a new row so that a newcomer can
 //! add a runtime from CONTRIBUTING.md alone:
 //!
-//! 1. creates `crates/rt-NAME/` from `xtask/template/` (a working row: blocking
-//!    ureq on a thread pool, to be replaced by the new runtime and client);
-//! 2. adds `rt-NAME` to the root `[workspace.dependencies]`;
-//! 3. adds `rt-NAME.workspace = true` to `crates/fanout/Cargo.toml`;
-//! 4. adds the registry line to `crates/fanout/src/registry.rs`.
+//! 1. creates `crates/rt-NAME/` from `xtask/template/` (a working row that
+//!    depends on `fanout-core` only: blocking ureq on a thread pool, to be
+//!    replaced by the new runtime and client);
+//! 2. adds `rt-NAME = { path = "../rt-NAME" }` to `crates/fanout/Cargo.toml`;
+//! 3. adds the registry line to `crates/fanout/src/registry.rs`;
+//! 4. adds the row's line to the README's Rows table (the tidy test in
+//!    `crates/fanout/tests/tidy.rs` checks that table against the registry).
 //!
-//! The new row shows in `fanout list` and passes the conformance kit with no
-//! further edit. Nothing is written unless every step can be done.
+//! Three lines outside the new crate. The new row shows in `fanout list` and
+//! passes the conformance kit with no further edit. Nothing is written
+//! unless every step can be done.
 
 #![forbid(unsafe_code)]
 
@@ -21,8 +24,11 @@ const USAGE: &str = "usage: cargo xtask new-runtime NAME   (NAME: lowercase lett
 
 /// Marker line in the registry above which new rows are added.
 pub const REGISTRY_MARKER: &str = "    // new rows go above this line (cargo xtask new-runtime)";
-/// Marker line in the root manifest below which new row crates are added.
-pub const WORKSPACE_MARKER: &str = "# our crates";
+/// Marker line in `crates/fanout/Cargo.toml` below which row crates are added.
+pub const MANIFEST_MARKER: &str =
+    "# The rows, one crate per family (`cargo xtask new-runtime` adds a line here).";
+/// Marker line in the README below the Rows table.
+pub const README_MARKER: &str = "<!-- rows:end (cargo xtask new-runtime adds a line above) -->";
 
 /// Runs `cargo xtask ARGS…` in the workspace that holds this crate.
 pub fn main(args: &[String]) -> anyhow::Result<()> {
@@ -85,20 +91,14 @@ pub fn new_runtime(root: &Path, name: &str) -> anyhow::Result<()> {
     };
 
     // Compute every edit first; write only if all of them apply.
-    let ws_path = root.join("Cargo.toml");
-    let ws = fs::read_to_string(&ws_path).context("cannot read the root Cargo.toml")?;
-    let ws_line = format!("rt-{name} = {{ path = \"crates/rt-{name}\" }}");
-    let ws_new = insert_after(&ws, WORKSPACE_MARKER, &ws_line)
-        .context("root Cargo.toml has no `# our crates` line")?;
-
     let fan_path = root.join("crates/fanout/Cargo.toml");
     let fan = fs::read_to_string(&fan_path).context("cannot read crates/fanout/Cargo.toml")?;
     let fan_new = insert_after(
         &fan,
-        "[dependencies]",
-        &format!("rt-{name}.workspace = true"),
+        MANIFEST_MARKER,
+        &format!("rt-{name} = {{ path = \"../rt-{name}\" }}"),
     )
-    .context("crates/fanout/Cargo.toml has no [dependencies] table")?;
+    .context("crates/fanout/Cargo.toml has no rows marker line")?;
 
     let reg_path = root.join("crates/fanout/src/registry.rs");
     let reg = fs::read_to_string(&reg_path).context("cannot read crates/fanout/src/registry.rs")?;
@@ -107,10 +107,16 @@ pub fn new_runtime(root: &Path, name: &str) -> anyhow::Result<()> {
         name.replace('-', "_"),
         type_name(name)
     );
-    let reg_new = reg
-        .contains(REGISTRY_MARKER)
-        .then(|| reg.replace(REGISTRY_MARKER, &format!("{reg_line}\n{REGISTRY_MARKER}")))
+    let reg_new = insert_before(&reg, REGISTRY_MARKER, &reg_line)
         .context("registry.rs has no `new rows go above this line` marker")?;
+
+    let readme_path = root.join("README.md");
+    let readme = fs::read_to_string(&readme_path).context("cannot read README.md")?;
+    let readme_line = format!(
+        "| `{name}` | TODO runtime | ureq | rustls 0.23 (ring) | thread-pool | auto, http1 | maintained |"
+    );
+    let readme_new = insert_before(&readme, README_MARKER, &readme_line)
+        .context("README.md has no rows marker below its Rows table")?;
 
     let files = [
         ("Cargo.toml", fill(&read("Cargo.toml")?, name)),
@@ -123,15 +129,23 @@ pub fn new_runtime(root: &Path, name: &str) -> anyhow::Result<()> {
         fs::create_dir_all(path.parent().expect("file has a parent"))?;
         fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    fs::write(&ws_path, ws_new)?;
     fs::write(&fan_path, fan_new)?;
     fs::write(&reg_path, reg_new)?;
+    fs::write(&readme_path, readme_new)?;
     Ok(())
+}
+
+/// Inserts `line` before the first line whose trimmed text is `marker`.
+fn insert_before(text: &str, marker: &str, line: &str) -> Option<String> {
+    let at = text.lines().position(|l| l.trim() == marker.trim())?;
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.insert(at, line);
+    Some(lines.join("\n") + "\n")
 }
 
 /// Inserts `line` after the first line equal to `marker`.
 fn insert_after(text: &str, marker: &str, line: &str) -> Option<String> {
-    let at = text.lines().position(|l| l.trim() == marker)?;
+    let at = text.lines().position(|l| l.trim() == marker.trim())?;
     let mut lines: Vec<&str> = text.lines().collect();
     lines.insert(at + 1, line);
     Some(lines.join("\n") + "\n")
@@ -146,13 +160,8 @@ mod tests {
         let root = dir.path();
         fs::create_dir_all(root.join("crates/fanout/src")).unwrap();
         fs::write(
-            root.join("Cargo.toml"),
-            "[workspace.dependencies]\n# our crates\nfanout-core = { path = \"x\" }\n",
-        )
-        .unwrap();
-        fs::write(
             root.join("crates/fanout/Cargo.toml"),
-            "[package]\nname = \"fanout\"\n\n[dependencies]\nanyhow = \"1\"\n",
+            format!("[package]\nname = \"fanout\"\n\n[dependencies]\n{MANIFEST_MARKER}\nanyhow = \"1\"\n"),
         )
         .unwrap();
         fs::write(
@@ -160,19 +169,25 @@ mod tests {
             format!("fn rows() {{\n    rows.extend(a::A::rows());\n{REGISTRY_MARKER}\n}}\n"),
         )
         .unwrap();
+        fs::write(
+            root.join("README.md"),
+            format!("## Rows\n\n| row |\n|---|\n| `a` |\n{README_MARKER}\n"),
+        )
+        .unwrap();
         dir
     }
 
     #[test]
-    fn scaffolds_the_crate_and_the_three_lines() {
+    fn scaffolds_the_crate_and_three_lines_outside_it() {
         let dir = fake_workspace();
+        let before: Vec<String> = ["crates/fanout/Cargo.toml", "crates/fanout/src/registry.rs", "README.md"]
+            .iter()
+            .map(|p| fs::read_to_string(dir.path().join(p)).unwrap())
+            .collect();
         new_runtime(dir.path(), "glommio-isahc").unwrap();
         let read = |p: &str| fs::read_to_string(dir.path().join(p)).unwrap();
-        assert!(
-            read("Cargo.toml")
-                .contains("rt-glommio-isahc = { path = \"crates/rt-glommio-isahc\" }")
-        );
-        assert!(read("crates/fanout/Cargo.toml").contains("rt-glommio-isahc.workspace = true"));
+        let manifest = read("crates/fanout/Cargo.toml");
+        assert!(manifest.contains("rt-glommio-isahc = { path = \"../rt-glommio-isahc\" }"));
         let reg = read("crates/fanout/src/registry.rs");
         assert!(
             reg.contains(
@@ -180,8 +195,18 @@ mod tests {
             ),
             "{reg}"
         );
+        assert!(read("README.md").contains("| `glommio-isahc` |"));
+        let added: usize = ["crates/fanout/Cargo.toml", "crates/fanout/src/registry.rs", "README.md"]
+            .iter()
+            .zip(&before)
+            .map(|(p, old)| read(p).lines().count() - old.lines().count())
+            .sum();
+        assert_eq!(added, 3, "lines added outside the new crate");
         let lib = read("crates/rt-glommio-isahc/src/lib.rs");
         assert!(lib.contains("pub struct GlommioIsahc;") && lib.contains("\"glommio-isahc\""));
+        let manifest = read("crates/rt-glommio-isahc/Cargo.toml");
+        let deps = manifest.split("[dependencies]").nth(1).unwrap_or_default();
+        assert!(!deps.contains("rt-"), "the template depends on no row crate: {manifest}");
         for f in [
             "Cargo.toml",
             "README.md",
@@ -203,17 +228,14 @@ mod tests {
             assert!(new_runtime(dir.path(), bad).is_err(), "{bad:?}");
         }
         new_runtime(dir.path(), "ok").unwrap();
-        let before = fs::read_to_string(dir.path().join("Cargo.toml")).unwrap();
+        let before = fs::read_to_string(dir.path().join("README.md")).unwrap();
         assert!(
             new_runtime(dir.path(), "ok")
                 .unwrap_err()
                 .to_string()
                 .contains("already exists")
         );
-        assert_eq!(
-            fs::read_to_string(dir.path().join("Cargo.toml")).unwrap(),
-            before
-        );
+        assert_eq!(fs::read_to_string(dir.path().join("README.md")).unwrap(), before);
     }
 
     #[test]

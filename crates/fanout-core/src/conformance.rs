@@ -567,3 +567,48 @@ fn closed_port() -> std::io::Result<u16> {
     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
     l.local_addr().map(|a| a.port())
 }
+
+/// Runs the kit on every row of `rows`, three at a time (more would load two
+/// cores enough to make the heartbeat check about the machine, not the
+/// row), each against two fresh servers from `start` (the second for
+/// `untrusted`); prints every report and panics naming every row that
+/// failed. A row crate's `tests/conformance.rs` is one call of this.
+pub fn assert_rows_conform<S: TargetServer>(rows: &[Box<dyn Row>], start: impl Fn() -> S + Sync) {
+    let reports: Vec<Report> = rows
+        .chunks(3)
+        .flat_map(|chunk| {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = chunk
+                    .iter()
+                    .map(|row| {
+                        let start = &start;
+                        s.spawn(move || {
+                            let (server, other) = (start(), start());
+                            check(row.as_ref(), &server, &other)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut failed = Vec::new();
+    for r in &reports {
+        print!("{r}");
+        if !r.passed() {
+            failed.push(r.row);
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "rows failing the conformance kit: {failed:?}\n{}",
+        reports
+            .iter()
+            .filter(|r| !r.passed())
+            .map(|r| r.to_string())
+            .collect::<String>()
+    );
+}

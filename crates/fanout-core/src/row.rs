@@ -21,6 +21,9 @@ pub enum Model {
     Async,
     /// Futures on an io_uring completion-based runtime.
     AsyncIoUring,
+    /// Green threads on a runtime's scheduler and poller (Go's goroutines):
+    /// blocking code, non-blocking I/O underneath.
+    GreenThreads,
 }
 
 impl Model {
@@ -31,6 +34,7 @@ impl Model {
             Model::Threads => "threads",
             Model::Async => "async",
             Model::AsyncIoUring => "async, io_uring",
+            Model::GreenThreads => "green threads",
         }
     }
 
@@ -182,6 +186,7 @@ impl Description {
                 Model::Sequential => Idiom::Loop,
                 Model::Threads => Idiom::ThreadPerRequest,
                 Model::Async | Model::AsyncIoUring => Idiom::Spawn,
+                Model::GreenThreads => Idiom::Goroutines,
             },
             protocols: HTTP1_ONLY,
             upstream: Upstream::Maintained,

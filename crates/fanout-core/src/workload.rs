@@ -33,6 +33,9 @@ pub struct Workload {
     pub charts: &'static [Chart],
     /// Its table is the one in the project README's results block.
     pub in_readme: bool,
+    /// The sweep measures the harness's own overhead on it (the driver
+    /// against a bare loop of the same client).
+    pub overhead: bool,
 }
 
 impl PartialEq for Workload {
@@ -139,6 +142,7 @@ const fn preset(id: &'static str, shows: &'static str, plans: fn() -> Vec<Plan>)
         headline: None,
         charts: &[],
         in_readme: false,
+        overhead: false,
     }
 }
 
@@ -149,7 +153,6 @@ fn ms(n: u64) -> Duration {
 /// Every preset, in report order.
 pub const WORKLOADS: [Workload; 11] = [
     Workload {
-        criterion: Criterion::Plans,
         headline: Some(Headline::Demo),
         charts: &[Chart::Heartbeat],
         ..preset(
@@ -168,6 +171,7 @@ pub const WORKLOADS: [Workload; 11] = [
         criterion: Criterion::Plans,
         headline: Some(Headline::Fastest),
         in_readme: true,
+        overhead: true,
         ..preset(
             "latency",
             "latency-bound fan-out: 1 000 × 100 ms, unbounded; the floor is 100 ms",
@@ -195,6 +199,7 @@ pub const WORKLOADS: [Workload; 11] = [
         generators: &[Generator::Oha],
         headline: Some(Headline::MemoryPerInFlight),
         charts: &[Chart::MemoryPerInFlight],
+        overhead: true,
         ..preset(
             "c10k",
             "scale: 10 000 × 1 s, unbounded; memory and time per in-flight request",
@@ -202,7 +207,6 @@ pub const WORKLOADS: [Workload; 11] = [
         )
     },
     Workload {
-        criterion: Criterion::Plans,
         ..preset(
             "payload",
             "bandwidth: 200 × 1 MiB bodies, 16 at once",
@@ -238,7 +242,7 @@ pub const WORKLOADS: [Workload; 11] = [
     Workload {
         quick: Quick::DropLargest,
         label: Label::ByN,
-        criterion: Criterion::OnlyN(&[10, 100, 1_000]),
+        criterion: Criterion::OnlyN(&[1_000]),
         headline: Some(Headline::LargestN),
         charts: &[Chart::WallByN],
         ..preset(
@@ -249,6 +253,7 @@ pub const WORKLOADS: [Workload; 11] = [
     },
     Workload {
         generators: &[Generator::Oha],
+        criterion: Criterion::Plans,
         headline: Some(Headline::Fastest),
         ..preset(
             "api",
@@ -418,7 +423,7 @@ mod tests {
         let scaling = Workload::get("scaling").unwrap();
         assert_eq!(scaling.plans().len(), SCALING_N.len());
         assert_eq!(scaling.quick_plans().len(), SCALING_N.len() - 1);
-        assert_eq!(scaling.criterion_plans().len(), 3);
+        assert_eq!(scaling.criterion_plans().len(), 1);
         let latency = Workload::get("latency").unwrap();
         assert_eq!(latency.quick_plans()[0].requests, 100);
         assert!(Workload::get("nope").is_none());

@@ -7,20 +7,22 @@
 //! [`fanout_core::plan`], so a malformed or out-of-bounds request is a 4xx,
 //! never a panic and never a silently clamped value.
 //!
-//! `/delay` also takes the fault keys [`fanout_core::Plan::url`] writes
-//! (`seed`, `error`, `reset`, `stall`, `truncate`, `slow`, `stall_ms`); they
-//! become a [`Faults`], which the handler asks what to do to the request.
+//! `/delay` takes `id`, `bytes` and `format` (`bytes` or `json`), and the
+//! fault keys [`fanout_core::Plan::path`] writes (`seed`, `error`, `reset`,
+//! `stall`, `truncate`, `slow`, `corrupt`, `stall_ms`); they become a
+//! [`Faults`], which the handler asks what to do to the request.
 
-use fanout_core::Faults;
-use fanout_core::plan::{MAX_BYTES, MAX_DELAY};
+use fanout_core::plan::{MAX_BYTES, MAX_DELAY, MAX_JSON_BYTES};
+use fanout_core::{Faults, Format};
 use http::{Method, StatusCode};
 
 /// The routes, one line each, for 404 and 405 answers.
-pub(crate) const ROUTES: &str = "GET /delay/{ms}?id=N&bytes=B (and fault keys), \
+pub(crate) const ROUTES: &str = "GET /delay/{ms}?id=N&bytes=B[&format=json] (and fault keys), \
      GET /status/{code}, GET /stats, POST /stats/reset";
 
 /// The query keys `/delay` takes, for the reason an unknown key gets.
-const DELAY_KEYS: &str = "id, bytes, seed, error, reset, stall, truncate, slow and stall_ms";
+const DELAY_KEYS: &str =
+    "id, bytes, format, seed, error, reset, stall, truncate, slow, corrupt and stall_ms";
 
 /// A fault rate is in requests per thousand.
 const MAX_RATE: u64 = 1000;
@@ -28,16 +30,19 @@ const MAX_RATE: u64 = 1000;
 /// A request the server will answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Route {
-    /// `GET /delay/{ms}?id=N&bytes=B[&seed=S&error=‰…&stall_ms=T]`: wait
-    /// `ms`, then the body of `(id, bytes)` — unless `faults` decides
-    /// otherwise for `id`.
+    /// `GET /delay/{ms}?id=N&bytes=B[&format=json][&seed=S&error=‰…&stall_ms=T]`:
+    /// wait `ms`, then the body of `(id, bytes)` in `format` — unless
+    /// `faults` decides otherwise for `id`.
     Delay {
         /// Milliseconds to wait, at most [`MAX_DELAY`].
         ms: u64,
         /// Request id, the body's prefix.
         id: u64,
-        /// Body length, at most [`MAX_BYTES`].
+        /// Body length, at most [`MAX_BYTES`] (at most [`MAX_JSON_BYTES`]
+        /// for a JSON document, whose length is about this).
         bytes: u64,
+        /// Bytes of the rule, or a JSON document.
+        format: Format,
         /// Fault rates and seed; all zero (no fault keys) = no faults.
         faults: Faults,
         /// Milliseconds a stalled request waits instead of `ms`, at most
@@ -171,11 +176,13 @@ fn status(s: &str) -> Result<StatusCode, Reject> {
     }
 }
 
-/// The `/delay` query: `id` and `bytes` (default 0), the fault keys (rates
-/// default 0, `seed` 0, `stall_ms` [`MAX_DELAY`]), each at most once, nothing else.
+/// The `/delay` query: `id` and `bytes` (default 0), `format` (default
+/// `bytes`), the fault keys (rates default 0, `seed` 0, `stall_ms`
+/// [`MAX_DELAY`]), each at most once, nothing else.
 fn delay_query(ms: u64, query: Option<&str>) -> Result<Route, Reject> {
     let (mut id, mut bytes, mut seed, mut stall_ms) = (None, None, None, None);
     let (mut error, mut reset, mut stall, mut truncate, mut slow) = (None, None, None, None, None);
+    let (mut corrupt, mut format) = (None, None);
     for pair in query.into_iter().flat_map(|q| q.split('&')) {
         if pair.is_empty() {
             return Err(bad("empty query parameter (a stray '&')".into()));
@@ -185,6 +192,12 @@ fn delay_query(ms: u64, query: Option<&str>) -> Result<Route, Reject> {
                 "query parameter {pair:?} has no value (write {pair}=N)"
             )));
         };
+        if key == "format" {
+            if format.replace(format_value(value)?).is_some() {
+                return Err(bad(format!("query parameter {key:?} is given twice")));
+            }
+            continue;
+        }
         let (slot, parsed) = match key {
             "id" => (&mut id, id_value(value)?),
             "bytes" => (&mut bytes, bytes_value(value)?),
@@ -194,6 +207,7 @@ fn delay_query(ms: u64, query: Option<&str>) -> Result<Route, Reject> {
             "stall" => (&mut stall, rate_value(key, value)?),
             "truncate" => (&mut truncate, rate_value(key, value)?),
             "slow" => (&mut slow, rate_value(key, value)?),
+            "corrupt" => (&mut corrupt, rate_value(key, value)?),
             "stall_ms" => (&mut stall_ms, stall_ms_value(value)?),
             _ => {
                 return Err(bad(format!(
@@ -214,12 +228,20 @@ fn delay_query(ms: u64, query: Option<&str>) -> Result<Route, Reject> {
         stall: rate(stall),
         truncate: rate(truncate),
         slow: rate(slow),
+        corrupt: rate(corrupt),
     };
     faults.validate().map_err(bad)?;
+    let (bytes, format) = (bytes.unwrap_or(0), format.unwrap_or_default());
+    if format == Format::Json && bytes > MAX_JSON_BYTES {
+        return Err(bad(format!(
+            "bytes {bytes} is over the {MAX_JSON_BYTES} byte (4 MiB) bound of a JSON document"
+        )));
+    }
     Ok(Route::Delay {
         ms,
         id: id.unwrap_or(0),
-        bytes: bytes.unwrap_or(0),
+        bytes,
+        format,
         // No rates: no faults, whatever the seed.
         faults: if faults.is_none() {
             Faults::default()
@@ -249,6 +271,14 @@ fn bytes_value(v: &str) -> Result<u64, Reject> {
         Err(NumError::Empty | NumError::NotDigits) => Err(bad(format!(
             "bytes {v:?} is not a whole number (digits only)"
         ))),
+    }
+}
+
+fn format_value(v: &str) -> Result<Format, Reject> {
+    match v {
+        "bytes" => Ok(Format::Bytes),
+        "json" => Ok(Format::Json),
+        _ => Err(bad(format!("format {v:?} is not bytes or json"))),
     }
 }
 
@@ -303,12 +333,13 @@ mod tests {
         parse(&Method::GET, path, query)
     }
 
-    /// A `/delay` route without faults.
+    /// A `/delay` route of bytes without faults.
     fn plain(ms: u64, id: u64, bytes: u64) -> Route {
         Route::Delay {
             ms,
             id,
             bytes,
+            format: Format::Bytes,
             faults: Faults::default(),
             stall_ms: 60_000,
         }
@@ -337,6 +368,47 @@ mod tests {
             ),
             Ok(plain(0, u64::MAX, MAX_BYTES))
         );
+    }
+
+    #[test]
+    fn formats() {
+        let json = |ms, id, bytes| Route::Delay {
+            ms,
+            id,
+            bytes,
+            format: Format::Json,
+            faults: Faults::default(),
+            stall_ms: 60_000,
+        };
+        assert_eq!(
+            get("/delay/5", Some("id=1&bytes=2048&format=json")),
+            Ok(json(5, 1, 2048))
+        );
+        assert_eq!(get("/delay/0", Some("format=json")), Ok(json(0, 0, 0)));
+        assert_eq!(
+            get(
+                "/delay/0",
+                Some(&format!("format=json&bytes={MAX_JSON_BYTES}"))
+            ),
+            Ok(json(0, 0, MAX_JSON_BYTES))
+        );
+        assert_eq!(
+            get("/delay/0", Some("format=bytes&bytes=3")),
+            Ok(plain(0, 0, 3))
+        );
+        for (query, want) in [
+            ("format=xml", "format \"xml\" is not bytes or json"),
+            ("format=JSON", "is not bytes or json"),
+            ("format=", "format \"\" is not bytes or json"),
+            ("format=json&format=json", "given twice"),
+            (
+                "format=json&bytes=4194305",
+                "bytes 4194305 is over the 4194304 byte (4 MiB) bound of a JSON document",
+            ),
+        ] {
+            let got = reason(get("/delay/0", Some(query)));
+            assert!(got.contains(want), "{query}: {got:?} lacks {want:?}");
+        }
     }
 
     #[test]
@@ -474,6 +546,7 @@ mod tests {
                 ms,
                 id,
                 bytes,
+                format: Format::Bytes,
                 faults,
                 stall_ms,
             })
@@ -482,7 +555,7 @@ mod tests {
             get(
                 "/delay/5",
                 Some(
-                    "id=3&bytes=10&seed=42&error=100&reset=50&stall=20&truncate=30&slow=800&stall_ms=31000"
+                    "id=3&bytes=10&seed=42&error=100&reset=50&stall=20&truncate=30&slow=700&corrupt=100&stall_ms=31000"
                 )
             ),
             faulty(
@@ -495,7 +568,8 @@ mod tests {
                     reset: 50,
                     stall: 20,
                     truncate: 30,
-                    slow: 800
+                    slow: 700,
+                    corrupt: 100,
                 },
                 31_000
             )
@@ -531,6 +605,9 @@ mod tests {
             ("stall=-1", "not a whole number of ‰"),
             ("truncate=", "not a whole number of ‰"),
             ("error=600&reset=401", "add up to 1001‰"),
+            ("corrupt=600&slow=401", "add up to 1001‰"),
+            ("corrupt=1001", "corrupt rate 1001‰ is over 1000‰"),
+            ("corrupt=1&corrupt=1", "given twice"),
             (
                 "error=1000&reset=1000&stall=1000&truncate=1000&slow=1000",
                 "add up to 5000‰",
@@ -550,7 +627,7 @@ mod tests {
             ("stall_ms=1&stall_ms=1", "given twice"),
             (
                 "Error=1",
-                "unknown query parameter \"Error\"; /delay takes id, bytes, seed",
+                "unknown query parameter \"Error\"; /delay takes id, bytes, format, seed",
             ),
             ("stallms=1", "unknown query parameter"),
         ];
@@ -564,7 +641,7 @@ mod tests {
     mod props {
         use std::time::Duration;
 
-        use fanout_core::Plan;
+        use fanout_core::{Plan, Target};
         use proptest::prelude::*;
 
         use super::*;
@@ -573,7 +650,7 @@ mod tests {
         fn faults() -> impl Strategy<Value = Faults> {
             prop_oneof![
                 1 => any::<u64>().prop_map(|seed| Faults { seed, ..Faults::default() }),
-                3 => (any::<u64>(), proptest::collection::vec(0u16..=1000, 5)).prop_map(
+                3 => (any::<u64>(), proptest::collection::vec(0u16..=1000, 6)).prop_map(
                     |(seed, mut r)| {
                         // Scale down until the sum fits.
                         while r.iter().map(|&x| u32::from(x)).sum::<u32>() > 1000 {
@@ -588,6 +665,7 @@ mod tests {
                             stall: r[2],
                             truncate: r[3],
                             slow: r[4],
+                            corrupt: r[5],
                         }
                     }
                 ),
@@ -618,9 +696,10 @@ mod tests {
                     (
                         prop_oneof![
                             Just("id"), Just("bytes"), Just("seed"), Just("error"), Just("reset"),
-                            Just("stall"), Just("truncate"), Just("slow"), Just("stall_ms"), Just("x"),
+                            Just("stall"), Just("truncate"), Just("slow"), Just("corrupt"),
+                            Just("stall_ms"), Just("format"), Just("x"),
                         ],
-                        prop_oneof!["[0-9]{0,22}", "\\PC{0,6}"],
+                        prop_oneof!["[0-9]{0,22}", "\\PC{0,6}", Just("json".to_owned())],
                     ),
                     0..8,
                 ),
@@ -628,8 +707,9 @@ mod tests {
                 let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 let query = query.join("&");
                 match get(&format!("/delay/{ms}"), Some(&query)) {
-                    Ok(Route::Delay { ms: got, faults, stall_ms, .. }) => {
+                    Ok(Route::Delay { ms: got, bytes, format, faults, stall_ms, .. }) => {
                         prop_assert!(got <= 60_000 && stall_ms <= 60_000);
+                        prop_assert!(format == Format::Bytes || bytes <= MAX_JSON_BYTES);
                         prop_assert!(faults.validate().is_ok());
                     }
                     Err(Reject::BadRequest(reason)) => prop_assert!(!reason.contains('\n')),
@@ -642,20 +722,27 @@ mod tests {
                 ms in 0u64..=60_000,
                 id in any::<u64>(),
                 bytes in 0..=MAX_BYTES,
+                json in any::<bool>(),
+                tls in any::<bool>(),
                 faults in faults(),
                 timeout_ms in 1u64..=120_000,
             ) {
-                let mut plan = Plan::new("http://127.0.0.1:9", 1, Duration::from_millis(ms));
+                let target = Target::parse("127.0.0.1:9").unwrap();
+                let format = if json { Format::Json } else { Format::Bytes };
+                let bytes = if json { bytes % (MAX_JSON_BYTES + 1) } else { bytes };
+                let mut plan = Plan::new(1, Duration::from_millis(ms));
                 plan.bytes = bytes;
+                plan.format = format;
+                plan.tls = tls;
                 plan.faults = faults;
                 plan.timeout = Duration::from_millis(timeout_ms);
                 prop_assert_eq!(plan.validate(), Ok(()));
-                let (path, query) = split(&plan.url(id));
+                let (path, query) = split(&plan.url(&target, id));
                 let want_faults = if faults.is_none() { Faults::default() } else { faults };
                 let want_stall = if faults.stall > 0 { (timeout_ms + 1000).min(60_000) } else { 60_000 };
                 prop_assert_eq!(
                     get(&path, query.as_deref()),
-                    Ok(Route::Delay { ms, id, bytes, faults: want_faults, stall_ms: want_stall })
+                    Ok(Route::Delay { ms, id, bytes, format, faults: want_faults, stall_ms: want_stall })
                 );
                 // And the handler's decision is the plan's.
                 if let Ok(Route::Delay { faults: parsed, .. }) = get(&path, query.as_deref()) {

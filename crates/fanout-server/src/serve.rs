@@ -1,17 +1,20 @@
-//! Listening, accepting, serving connections, and stopping.
+//! Listening, accepting, and stopping.
 //!
-//! One accept loop hands each connection to its own task running hyper's
-//! HTTP/1.1 server; requests go to [`handle`]. Stopping is graceful and
-//! bounded: the listener closes, idle keep-alive connections close, responses
-//! being written finish, and a connection whose request is still sleeping in
+//! One accept loop hands each connection to its own task
+//! ([`crate::connection`]), which tells TLS from cleartext and HTTP/2 from
+//! HTTP/1.1 and runs hyper's server for it. Stopping is graceful and
+//! bounded: the listener closes, idle connections close, responses being
+//! written finish, and a connection with a request still sleeping in
 //! `/delay` (or stalling) is dropped at once (its answer could be up to a
-//! minute away). Whatever is left after [`GRACE`] is abandoned with the runtime.
+//! minute away). Whatever is left after [`GRACE`] is abandoned with the
+//! runtime.
 //!
 //! At most [`Config::max_connections`] connections are open at once: the
 //! accept loop accepts one more and closes it at once with an RST, so a
 //! client over the cap fails fast instead of waiting in the backlog.
 
 use std::convert::Infallible;
+use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -20,20 +23,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 
-use fanout_core::Fault;
-use http::{Request, Response, StatusCode};
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioTimer;
+use hyper::server::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use socket2::{Domain, Protocol, Socket, Type};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
+use tokio_rustls::TlsAcceptor;
 
 use crate::Config;
-use crate::conn::{self, Conn, ConnIo};
-use crate::response::{self, ResponseBody};
-use crate::route::{self, Reject, Route};
+use crate::conn::{self, Conn};
+use crate::connection::connection;
 use crate::stats::Counters;
 
 /// Longest a stop waits for connections to finish before abandoning them.
@@ -45,38 +44,65 @@ pub(crate) const RUNTIME_SHUTDOWN: Duration = Duration::from_millis(250);
 const BACKLOG: i32 = 8192;
 /// Pause after an accept error such as `EMFILE`, so the loop does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
-/// Read and write buffer cap per connection: requests are a few hundred
-/// bytes; bodies are queued as 64 KiB static slices, not copied.
+/// Read and write buffer cap per HTTP/1.1 connection: requests are a few
+/// hundred bytes; bodies are queued as 64 KiB static slices, not copied.
 const MAX_BUF_SIZE: usize = 64 * 1024;
 /// Largest request head (request line and headers) hyper accepts; a larger
-/// one gets `431` and a close. Without it, a head that arrives in one read
-/// could pass `MAX_BUF_SIZE`, which hyper checks only while a head is partial.
+/// one gets `431` and a close (HTTP/1.1), or `431` on its stream (HTTP/2,
+/// where it is `SETTINGS_MAX_HEADER_LIST_SIZE`). Without it, a head that
+/// arrives in one read could pass `MAX_BUF_SIZE`, which hyper checks only
+/// while a head is partial.
 const MAX_HEADER_SIZE: usize = 64 * 1024;
 
 /// What every connection of one server shares.
-#[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) counters: Counters,
-    http: http1::Builder,
+    pub(crate) http1: http1::Builder,
+    pub(crate) http2: http2::Builder<TokioExecutor>,
+    pub(crate) tls: TlsAcceptor,
+    /// How long a client gets for its first byte, its TLS handshake and
+    /// each request head; also how long an idle connection is kept.
+    pub(crate) header_read_timeout: Duration,
     /// Connections open now ([`Conn`]s alive).
     pub(crate) open: AtomicUsize,
     /// Most connections open at once ([`Config::max_connections`]).
     max_connections: usize,
 }
 
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shared")
+            .field("counters", &self.counters)
+            .field("open", &self.open)
+            .field("max_connections", &self.max_connections)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Shared {
-    pub(crate) fn new(config: &Config) -> Shared {
-        let mut http = http1::Builder::new();
+    /// What the connections of a server with `config` share; `tls` accepts
+    /// its TLS connections.
+    pub(crate) fn new(config: &Config, tls: TlsAcceptor) -> Shared {
+        let mut http1 = http1::Builder::new();
         // hyper answers a head over `max_header_size` (a long URI included)
         // or with more than 100 header lines with 431, then closes.
-        http.timer(TokioTimer::new())
+        http1
+            .timer(TokioTimer::new())
             .keep_alive(true)
             .header_read_timeout(config.header_read_timeout)
             .max_buf_size(MAX_BUF_SIZE)
             .max_header_size(MAX_HEADER_SIZE);
+        let mut http2 = http2::Builder::new(TokioExecutor::new());
+        http2
+            .timer(TokioTimer::new())
+            .max_concurrent_streams(config.h2_max_streams)
+            .max_header_list_size(MAX_HEADER_SIZE as u32);
         Shared {
             counters: Counters::default(),
-            http,
+            http1,
+            http2,
+            tls,
+            header_read_timeout: config.header_read_timeout,
             open: AtomicUsize::new(0),
             max_connections: config.max_connections,
         }
@@ -84,7 +110,7 @@ impl Shared {
 }
 
 /// Refuses a configuration the server cannot run with.
-fn check(config: &Config) -> io::Result<()> {
+pub(crate) fn check(config: &Config) -> io::Result<()> {
     let invalid = |msg: &str| Err(io::Error::new(io::ErrorKind::InvalidInput, msg.to_owned()));
     if config.workers == Some(0) {
         return invalid("workers must be at least 1 (omit it for one per core)");
@@ -94,6 +120,9 @@ fn check(config: &Config) -> io::Result<()> {
     }
     if config.header_read_timeout.is_zero() {
         return invalid("header_read_timeout must be greater than zero");
+    }
+    if config.h2_max_streams == 0 {
+        return invalid("h2_max_streams must be at least 1");
     }
     Ok(())
 }
@@ -207,123 +236,4 @@ fn is_per_connection(e: &io::Error) -> bool {
             | io::ErrorKind::ConnectionReset
             | io::ErrorKind::Interrupted
     )
-}
-
-/// Serves one connection until the client closes it, a fault ends it, or
-/// the server stops.
-async fn connection(
-    stream: TcpStream,
-    conn: Arc<Conn>,
-    mut stop: watch::Receiver<()>,
-    _alive: mpsc::Sender<Infallible>,
-) {
-    let per_request = conn.clone();
-    let service = service_fn(move |req| handle(req, per_request.clone()));
-    let io = ConnIo::new(stream, conn.clone());
-    let mut http = pin!(conn.shared.http.serve_connection(io, service));
-    tokio::select! {
-        // Closed, timed out, broken or ended by a fault: hyper has already
-        // said what it could. Dropping it closes the socket (an RST after an
-        // injected reset, see `crate::conn`).
-        _ = http.as_mut() => return,
-        _ = stop.changed() => {}
-    }
-    if conn.sleeping.load(Relaxed) {
-        return;
-    }
-    http.as_mut().graceful_shutdown();
-    let _ = http.await;
-}
-
-/// The error a handler fails with to have its connection reset: hyper then
-/// closes the connection without writing a response.
-#[derive(Debug)]
-pub(crate) struct InjectedReset;
-
-impl std::fmt::Display for InjectedReset {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("injected fault: connection reset")
-    }
-}
-
-impl std::error::Error for InjectedReset {}
-
-/// Answers one request.
-async fn handle(
-    req: Request<Incoming>,
-    conn: Arc<Conn>,
-) -> Result<Response<ResponseBody>, InjectedReset> {
-    let counters = &conn.shared.counters;
-    // The request body, if any, is not read.
-    let (parts, _) = req.into_parts();
-    let (method, path) = (&parts.method, parts.uri.path());
-    Ok(match route::parse(method, path, parts.uri.query()) {
-        Ok(Route::Delay {
-            ms,
-            id,
-            bytes,
-            faults,
-            stall_ms,
-        }) => {
-            let _in_flight = counters.enter();
-            // No fault keys: `None` at once, without hashing.
-            let fault = faults.decide(id);
-            if let Some(fault) = fault {
-                counters.injected(fault);
-            }
-            // A stall waits `stall_ms` instead of `ms`; every other fault
-            // strikes after the usual delay.
-            let wait = if fault == Some(Fault::Stall) {
-                stall_ms
-            } else {
-                ms
-            };
-            if wait > 0 {
-                conn.sleeping.store(true, Relaxed);
-                tokio::time::sleep(Duration::from_millis(wait)).await;
-                conn.sleeping.store(false, Relaxed);
-            }
-            match fault {
-                None | Some(Fault::Stall) => response::delay(id, bytes),
-                Some(Fault::Error) => response::status(StatusCode::SERVICE_UNAVAILABLE),
-                Some(Fault::Reset) => {
-                    conn.reset();
-                    return Err(InjectedReset);
-                }
-                Some(Fault::Truncate) => response::truncated(id, bytes, conn.clone()),
-                Some(Fault::Slow) => response::slow(id, bytes),
-                // A kind added to fanout-core after this server: answer normally.
-                Some(_) => response::delay(id, bytes),
-            }
-        }
-        Ok(Route::Status(code)) => {
-            let _in_flight = counters.enter();
-            response::status(code)
-        }
-        Ok(Route::Stats) => {
-            // Taken before this request counts itself as in flight.
-            let stats = counters.snapshot();
-            let _in_flight = counters.enter();
-            response::stats(&stats)
-        }
-        Ok(Route::ResetStats) => {
-            // This request ends before the reset, which so leaves no trace of it.
-            drop(counters.enter());
-            counters.reset();
-            response::status(StatusCode::NO_CONTENT)
-        }
-        Err(reject) => {
-            let _in_flight = counters.enter();
-            match reject {
-                Reject::BadRequest(reason) => {
-                    counters.bad_request();
-                    response::bad_request(&reason)
-                }
-                Reject::NotFound => response::not_found(path),
-                Reject::MethodNotAllowed(allow) => {
-                    response::method_not_allowed(method, path, allow)
-                }
-            }
-        }
-    })
 }

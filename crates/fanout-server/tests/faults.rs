@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::{Client, End, get, header, raw_get, read_until_end, split_head, start, wait_until};
 use fanout_core::body::expected;
-use fanout_core::target::{Injected, ServerStats};
+use fanout_core::stats::{Injected, ServerStats};
 use fanout_core::{Fault, Faults, Plan};
 
 /// How long a raw read waits for more before calling it a stall.
@@ -135,6 +135,83 @@ fn truncate_sends_half_the_promised_body_then_closes() {
 }
 
 #[test]
+fn corrupt_sends_the_whole_body_with_its_first_byte_replaced() {
+    let server = start();
+    let mut client = Client::connect(server.addr());
+    for (id, bytes) in [(1, 1), (2, 100), (3, 200_000)] {
+        let reply = client.request(
+            "GET",
+            &format!("/delay/0?id={id}&bytes={bytes}&seed=4&corrupt=1000"),
+            "",
+        );
+        assert_eq!(reply.status, 200);
+        let mut want = expected(id, bytes);
+        want[0] = b'!';
+        assert!(reply.body == want, "id {id} bytes {bytes}");
+        assert!(fanout_core::body::verify(id, bytes, &reply.body).is_err());
+    }
+    let reply = client.request(
+        "GET",
+        "/delay/0?id=5&bytes=2048&format=json&corrupt=1000",
+        "",
+    );
+    let json = serde_json::to_vec(&fanout_core::Document::new(5, 2048)).unwrap();
+    assert_eq!(reply.body.len(), json.len());
+    assert_eq!((reply.body[0], &reply.body[1..]), (b'!', &json[1..]));
+    assert!(serde_json::from_slice::<fanout_core::Document>(&reply.body).is_err());
+    // The connection carries on.
+    assert_eq!(
+        client.request("GET", "/delay/0?id=6&bytes=7", "").body,
+        expected(6, 7)
+    );
+    assert_eq!(server.stats().injected.corrupt, 4);
+}
+
+#[test]
+fn faults_apply_to_json_documents_too() {
+    let server = start();
+    let json = |id| serde_json::to_vec(&fanout_core::Document::new(id, 1024)).unwrap();
+    // Truncate: the document's Content-Length, half of it, then a FIN.
+    let (raw, end) = raw_get(
+        server.addr(),
+        "/delay/0?id=1&bytes=1024&format=json&truncate=1000",
+        IDLE,
+    );
+    let (status, headers, body) = split_head(&raw);
+    let whole = json(1);
+    assert_eq!((status, end), (200, End::Eof));
+    assert_eq!(header(&headers, "content-type"), Some("application/json"));
+    assert_eq!(
+        header(&headers, "content-length"),
+        Some(whole.len().to_string().as_str())
+    );
+    assert_eq!(body, &whole[..whole.len() / 2]);
+    // Slow: the whole document.
+    let reply = get(
+        server.addr(),
+        "/delay/0?id=2&bytes=1024&format=json&slow=1000",
+    );
+    assert_eq!(reply.body, json(2));
+    // Error and reset: as for bytes.
+    assert_eq!(
+        get(
+            server.addr(),
+            "/delay/0?id=3&bytes=1024&format=json&error=1000"
+        )
+        .status,
+        503
+    );
+    let (raw, end) = raw_get(
+        server.addr(),
+        "/delay/0?id=4&bytes=1024&format=json&reset=1000",
+        IDLE,
+    );
+    assert_eq!((raw.len(), end), (0, End::Reset));
+    let i = server.stats().injected;
+    assert_eq!((i.truncate, i.slow, i.error, i.reset), (1, 1, 1, 1));
+}
+
+#[test]
 fn slow_sends_the_whole_body_trickled() {
     let server = start();
     for (id, bytes) in [(5, 100_000), (6, 7), (7, 8), (8, 0), (9, 300_000)] {
@@ -245,6 +322,7 @@ enum Seen {
     Reset,
     Stalled,
     Truncated,
+    Corrupted,
 }
 
 fn expected_seen(fault: Option<Fault>) -> Seen {
@@ -254,6 +332,7 @@ fn expected_seen(fault: Option<Fault>) -> Seen {
         Some(Fault::Reset) => Seen::Reset,
         Some(Fault::Stall) => Seen::Stalled,
         Some(Fault::Truncate) => Seen::Truncated,
+        Some(Fault::Corrupt) => Seen::Corrupted,
         Some(other) => panic!("unknown fault {other:?}"),
     }
 }
@@ -283,6 +362,7 @@ fn observe(addr: SocketAddr, url: &str, id: u64, bytes: u64) -> Seen {
         503 if body.is_empty() => Seen::Status503,
         200 if body == expected(id, bytes) => Seen::Ok,
         200 if body == &expected(id, bytes)[..(bytes / 2) as usize] => Seen::Truncated,
+        200 if body[0] == b'!' && body[1..] == expected(id, bytes)[1..] => Seen::Corrupted,
         _ => panic!("request {id}: status {status}, {} body bytes", body.len()),
     }
 }
@@ -290,7 +370,7 @@ fn observe(addr: SocketAddr, url: &str, id: u64, bytes: u64) -> Seen {
 #[test]
 fn the_server_applies_exactly_what_faults_decide_says() {
     let server = start();
-    let mut plan = Plan::new(server.base_url(), 200, Duration::from_millis(1));
+    let mut plan = Plan::new(200, Duration::from_millis(1));
     plan.bytes = 100;
     plan.timeout = Duration::from_millis(100);
     plan.faults = Faults {
@@ -299,13 +379,14 @@ fn the_server_applies_exactly_what_faults_decide_says() {
         reset: 150,
         stall: 100,
         truncate: 150,
-        slow: 150,
+        slow: 100,
+        corrupt: 100,
     };
     plan.validate().unwrap();
-    let urls = plan.urls();
+    let urls = plan.urls(&server.target());
     assert!(
         urls[0].ends_with(
-            "&seed=42&error=150&reset=150&stall=100&truncate=150&slow=150&stall_ms=1100"
+            "&seed=42&error=150&reset=150&stall=100&truncate=150&slow=100&corrupt=100&stall_ms=1100"
         ),
         "{}",
         urls[0]
@@ -338,6 +419,7 @@ fn the_server_applies_exactly_what_faults_decide_says() {
             Some(Fault::Stall) => want.stall += 1,
             Some(Fault::Truncate) => want.truncate += 1,
             Some(Fault::Slow) => want.slow += 1,
+            Some(Fault::Corrupt) => want.corrupt += 1,
             _ => {}
         }
     }
@@ -349,6 +431,7 @@ fn the_server_applies_exactly_what_faults_decide_says() {
         ("stall", want.stall),
         ("truncate", want.truncate),
         ("slow", want.slow),
+        ("corrupt", want.corrupt),
     ] {
         assert!(n > 0, "no {kind} among 200 requests");
     }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::{Client, End, get, read_until_end, split_head};
 use fanout_core::body::expected;
-use fanout_server::{Config, Server};
+use fanout_server::{Config, ServeArgs, Server};
 
 const IDLE: Duration = Duration::from_secs(10);
 
@@ -212,16 +212,29 @@ fn a_config_the_server_cannot_run_with_is_invalid_input() {
             header_read_timeout: Duration::ZERO,
             ..Config::default()
         },
+        Config {
+            h2_max_streams: 0,
+            ..Config::default()
+        },
+        Config {
+            workers: Some(0),
+            ..Config::default()
+        },
     ] {
         let err = Server::start(config.clone()).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput, "{config:?}");
-        let err =
-            fanout_server::serve_foreground(config, |_| panic!("must not start")).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        // The front end refuses it before printing anything.
+        let err = fanout_server::serve(ServeArgs::from(config.clone())).unwrap_err();
+        let io = err.root_cause().downcast_ref::<std::io::Error>();
+        assert_eq!(
+            io.map(|e| e.kind()),
+            Some(ErrorKind::InvalidInput),
+            "{err:#}"
+        );
     }
     let d = Config::default();
     assert_eq!(
-        (d.max_connections, d.header_read_timeout),
-        (16_384, Duration::from_secs(60))
+        (d.max_connections, d.header_read_timeout, d.h2_max_streams),
+        (16_384, Duration::from_secs(60), 100)
     );
 }

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use common::{Client, get, start, wait_until};
 use fanout_core::body::expected;
-use fanout_core::target::{Injected, ServerStats, Target};
+use fanout_core::stats::{Injected, ProtocolStats, ServerStats};
+use fanout_core::{Document, TargetServer};
 use fanout_server::{Config, Server};
 
 #[test]
@@ -100,6 +101,18 @@ fn bad_requests_get_a_reason_and_the_server_keeps_serving() {
             "unknown query parameter \"bites\"",
         ),
         ("GET", "/delay/10?id=1&id=2", 400, "given twice"),
+        (
+            "GET",
+            "/delay/0?id=1&format=xml",
+            400,
+            "bad request: format \"xml\" is not bytes or json",
+        ),
+        (
+            "GET",
+            "/delay/0?format=json&bytes=4194305",
+            400,
+            "over the 4194304 byte (4 MiB) bound of a JSON document",
+        ),
         ("GET", "/status/101", 400, "informational"),
         ("GET", "/status/abc", 400, "not a number"),
         ("GET", "/nope", 404, "not found: no route for \"/nope\""),
@@ -136,7 +149,7 @@ fn bad_requests_get_a_reason_and_the_server_keeps_serving() {
         expected(6, 8)
     );
     let stats = server.stats();
-    assert_eq!(stats.bad_requests, 9);
+    assert_eq!(stats.bad_requests, 11);
     assert_eq!(stats.requests, cases.len() as u64 + 2);
     assert_eq!(stats.connections, 2);
 }
@@ -242,6 +255,13 @@ fn stats_over_http_and_reset() {
             peak_in_flight: 1,
             bad_requests: 1,
             injected: Injected::default(),
+            http1: ProtocolStats {
+                connections: 5,
+                requests: 4,
+                max_streams: 1,
+                reset_streams: 0,
+            },
+            ..ServerStats::default()
         }
     );
     assert_eq!(
@@ -259,21 +279,18 @@ fn stats_over_http_and_reset() {
         "a reset leaves no trace of itself"
     );
 
-    // In-process reset through the Target trait, while a request is in flight.
+    // In-process reset through the TargetServer trait, while a request is in flight.
     client.send("GET", "/delay/60000", "");
     wait_until("the request is in flight", || server.stats().in_flight == 1);
     get(server.addr(), "/status/200");
-    let target: &dyn Target = &server;
+    let target: &dyn TargetServer = &server;
     target.reset_stats();
     assert_eq!(
         target.stats(),
         ServerStats {
-            requests: 0,
-            connections: 0,
             in_flight: 1,
             peak_in_flight: 1,
-            bad_requests: 0,
-            injected: Injected::default(),
+            ..ServerStats::default()
         }
     );
 }
@@ -302,6 +319,40 @@ fn pipelined_requests_are_answered_in_order() {
     for id in 0..10 {
         assert_eq!(client.read_reply().body, expected(id, 50));
     }
+    let stats = server.stats().http1;
+    assert_eq!(
+        (stats.connections, stats.requests, stats.max_streams),
+        (1, 10, 1),
+        "HTTP/1.1 answers one request at a time"
+    );
+}
+
+#[test]
+fn json_documents_decode_and_verify() {
+    let server = start();
+    let mut client = Client::connect(server.addr());
+    for (id, bytes) in [(0, 0), (1, 2048), (42, 100_000), (u64::MAX, 56)] {
+        let reply = client.request(
+            "GET",
+            &format!("/delay/0?id={id}&bytes={bytes}&format=json"),
+            "",
+        );
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.header("content-type"), Some("application/json"));
+        assert_eq!(
+            reply.header("content-length"),
+            Some(reply.body.len().to_string().as_str())
+        );
+        let doc: Document = serde_json::from_slice(&reply.body).expect("a JSON document");
+        assert_eq!(doc.verify(id, bytes), Ok(()), "id {id} bytes {bytes}");
+        assert_eq!(
+            reply.body,
+            serde_json::to_vec(&Document::new(id, bytes)).unwrap()
+        );
+    }
+    // `format=bytes` is the default spelled out.
+    let reply = client.request("GET", "/delay/0?id=3&bytes=10&format=bytes", "");
+    assert_eq!(reply.body, expected(3, 10));
 }
 
 #[test]
@@ -338,7 +389,14 @@ fn config_url_and_workers() {
     .unwrap();
     let url = server.base_url();
     assert_eq!(url, format!("http://127.0.0.1:{}", server.addr().port()));
-    assert_eq!(Target::base_url(&server), url);
+    let target = TargetServer::target(&server);
+    assert_eq!(target.base_url(false), url);
+    assert_eq!(
+        target.base_url(true),
+        format!("https://127.0.0.1:{}", server.addr().port())
+    );
+    assert_eq!(target.ca.as_deref(), Some(server.ca_path()));
+    assert!(server.ca_path().is_file());
     assert_ne!(server.addr().port(), 0);
     assert_eq!(get(server.addr(), "/status/200").status, 200);
 

@@ -4,20 +4,27 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use crate::results::Environment;
+use fanout_results::Environment;
 
-/// The runtimes and clients whose versions the report lists, from `Cargo.lock`.
-const CRATES: &[&str] = &[
+/// The runtimes, clients and TLS stacks whose versions the report lists,
+/// from `Cargo.lock` (the tidy test checks each is in the lock file).
+pub const CRATES: &[&str] = &[
     "async-std",
+    "aws-lc-rs",
     "compio",
     "criterion",
     "curl",
+    "curl-sys",
     "cyper",
+    "futures-util",
     "hyper",
+    "hyper-rustls",
     "hyper-util",
     "isahc",
-    "monoio",
     "reqwest",
+    "ring",
+    "rustls",
+    "serde_json",
     "smol",
     "smol-hyper",
     "surf",
@@ -69,6 +76,23 @@ fn command(cmd: &str, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+/// The reference rows' toolchains found on this machine, by name.
+fn toolchains() -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let python = crate::python_env::dir().join("venv/bin/python");
+    let python = python.exists().then(|| python.to_string_lossy().into_owned());
+    for (name, cmd, args) in [
+        ("python", python.unwrap_or_else(|| "python3".into()), &["--version"][..]),
+        ("node", "node".to_string(), &["--version"][..]),
+        ("go", "go".to_string(), &["version"][..]),
+    ] {
+        if let Some(v) = command(&cmd, args) {
+            out.insert(name.to_string(), v);
+        }
+    }
+    out
+}
+
 /// Reads the environment now; `command` is the command line being run.
 pub fn collect(command_line: &str) -> Environment {
     let cpu = read("/proc/cpuinfo")
@@ -103,8 +127,10 @@ pub fn collect(command_line: &str) -> Environment {
             &["--version"],
         )
         .unwrap_or_else(|| "unknown".into()),
-        crates: crate_versions(),
+        crates: crate_versions().into_iter().chain(toolchains()).collect(),
         command: command_line.to_string(),
+        host: read("/proc/sys/kernel/hostname").trim().to_string(),
+        server: String::new(),
     }
 }
 

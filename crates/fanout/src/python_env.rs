@@ -27,16 +27,13 @@ fn root() -> PathBuf {
 
 /// The requirements file the environment is built from.
 pub fn requirements() -> PathBuf {
-    root().join("baselines/python/requirements.txt")
+    crate::paths::root().join("baselines/python/requirements.txt")
 }
 
 /// Where the environment lives: `$CARGO_TARGET_DIR/fanout-python`, else
 /// `target/fanout-python` in the workspace.
 pub fn dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"))
-        .join("fanout-python")
+    crate::paths::target_dir().join("fanout-python")
 }
 
 /// The interpreter that creates the environment: `$PYTHON`, else `python3`.

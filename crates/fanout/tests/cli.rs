@@ -37,7 +37,7 @@ fn assert_clean_failure(o: &Output, needle: &str) {
 }
 
 #[test]
-fn unknown_runtime_lists_the_known_ids_on_one_line() {
+fn an_unknown_row_lists_the_known_ids_on_one_line() {
     let o = fanout(&[
         "run",
         "--runtime",
@@ -47,7 +47,7 @@ fn unknown_runtime_lists_the_known_ids_on_one_line() {
         "--delay",
         "1ms",
     ]);
-    assert_clean_failure(&o, "unknown runtime \"nope\"");
+    assert_clean_failure(&o, "unknown row \"nope\"");
     let err = stderr(&o);
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     for id in [
@@ -147,7 +147,7 @@ fn a_run_starts_its_own_server_and_verifies_every_body() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
-    assert_eq!(v["runtime"], "tokio-reqwest");
+    assert_eq!(v["row"], "tokio-reqwest");
     assert_eq!(v["ok"], 50);
     assert_eq!(v["verified"], 50);
     assert_eq!(v["bytes"], 150_000);
@@ -166,14 +166,17 @@ fn list_shows_every_row_with_model_and_status() {
     let o = fanout(&["list"]);
     assert!(o.status.success());
     let out = String::from_utf8_lossy(&o.stdout);
-    for row in fanout::registry::rows() {
+    for row in fanout::registry::all() {
         let line = out
             .lines()
-            .find(|l| l.starts_with(row.id()))
+            .find(|l| l.split_whitespace().next() == Some(row.id()))
             .unwrap_or_else(|| panic!("{} missing:\n{out}", row.id()));
         let d = row.describe();
         assert!(
-            line.contains(d.client) && line.contains(d.model.as_str()),
+            line.contains(d.client)
+                && line.contains(d.model.as_str())
+                && line.contains(d.idiom.as_str())
+                && line.contains(d.tls.unwrap_or("none")),
             "{line}"
         );
     }
@@ -192,7 +195,8 @@ fn report_refuses_missing_corrupt_or_foreign_results_and_overwrites_nothing() {
         ("{not json", "not valid JSON"),
         ("{\"rows\": []}", "no schema field"),
         ("{\"schema\": 999}", "schema 999"),
-        ("{\"schema\": 1, \"rows\": 5}", "does not match schema"),
+        ("{\"schema\": 1, \"rows\": 5}", "written by an older fanout"),
+        ("{\"schema\": 2, \"rows\": 5}", "does not match schema"),
     ] {
         std::fs::write(out.join("results.json"), json).unwrap();
         assert_clean_failure(&fanout(&["report", "--out", out_s]), needle);
@@ -211,7 +215,7 @@ fn report_refuses_missing_corrupt_or_foreign_results_and_overwrites_nothing() {
 fn sweep_rejects_unknown_rows_and_workloads() {
     assert_clean_failure(
         &fanout(&["sweep", "--rows", "nope", "--out", "/nonexistent/x"]),
-        "unknown runtime \"nope\"",
+        "unknown row \"nope\"",
     );
     assert_clean_failure(
         &fanout(&["sweep", "--workloads", "nope", "--out", "/nonexistent/x"]),
@@ -254,7 +258,8 @@ fn a_server_killed_mid_run_leaves_every_request_accounted_for() {
     BufReader::new(server.stdout.take().unwrap())
         .read_line(&mut addr)
         .unwrap();
-    let target = format!("http://{}", addr.trim());
+    let target = addr.trim().to_string();
+    assert!(target.starts_with("http://"), "{target}");
     let client = Command::new(env!("CARGO_BIN_EXE_fanout"))
         .args([
             "run",
@@ -324,7 +329,7 @@ fn an_interrupted_sweep_keeps_the_previous_results_and_saves_what_finished() {
         "previous results"
     );
     assert!(!out.join("results.json").exists());
-    let partial = fanout::results::Results::load(&dir.path().join("results.partial.json"))
+    let partial = fanout_results::Results::load(&dir.path().join("results.partial.json"))
         .expect("a readable partial file");
     assert_eq!(partial.rows.len(), 1);
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
@@ -333,4 +338,41 @@ fn an_interrupted_sweep_keeps_the_previous_results_and_saves_what_finished() {
         .filter(|n| n.starts_with(".results"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_workload_preset_takes_explicit_plan_options_and_says_what_changed() {
+    let o = fanout(&[
+        "run", "--runtime", "tokio-hyper", "-w", "faults", "-n", "200", "--json",
+    ]);
+    // Faults make some requests fail: exit 1, every request accounted for.
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    assert_eq!(v["requests"], 200, "{v}");
+    let failed = failed(&v);
+    assert!(failed > 0 && failed < 50, "{v}");
+    assert!(
+        stderr(&o).contains("workload faults with requests 2000 → 200"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn https_and_json_from_the_command_line_are_verified() {
+    let o = fanout(&[
+        "run", "-r", "tokio-reqwest", "-n", "20", "-d", "1ms", "--tls", "--format", "json",
+        "--bytes", "2048", "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    assert_eq!((v["ok"].as_u64(), v["verified"].as_u64()), (Some(20), Some(20)), "{v}");
+}
+
+#[test]
+fn a_plan_the_row_cannot_run_is_refused_with_the_reason() {
+    let o = fanout(&[
+        "run", "-r", "sequential-ureq", "-n", "2", "-d", "1ms", "--protocol", "http2",
+    ]);
+    assert_clean_failure(&o, "cannot be held to HTTP/2");
 }

@@ -1,162 +1,194 @@
-//! The conformance kit over every registered row, each against its own
-//! in-process server (so one row's connections and in-flight peak never
-//! count against another's). Rows run three at a time (more would load two
-//! cores enough to make the heartbeat check about the machine, not the row);
-//! the test prints every row's report and fails if any check of any row
-//! failed.
+//! The conformance kit must catch rows that break the contract on purpose:
+//! each cheater wraps a real row (or a real client) and bends one rule, and
+//! the kit's check for that rule must fail. (Every registered row runs the
+//! kit in its own crate's `tests/conformance.rs`; the tidy test checks
+//! that each row crate has one.)
 
-use fanout_core::conformance;
+use fanout_core::drive::{self, Request};
+use fanout_core::{
+    Body, Description, ErrorKind, FetchError, Fetched, Model, Outcome, Plan, Protocol, Response,
+    Row, Session, StartError, Target,
+};
 use fanout_server::{Config, Server};
 
-#[test]
-fn every_registered_row_conforms() {
-    let rows = fanout::registry::rows();
-    assert!(!rows.is_empty());
-    let reports: Vec<_> = rows.chunks(3).flat_map(conform_in_parallel).collect();
-    let mut failed = Vec::new();
-    for r in &reports {
-        print!("{r}");
-        if !r.passed() {
-            failed.push(r.row);
-        }
-    }
-    assert!(
-        failed.is_empty(),
-        "rows failing the conformance kit: {failed:?}"
-    );
+/// Wraps a real row and bends the plan or the outcome.
+struct Cheat {
+    inner: Box<dyn Row>,
+    how: How,
 }
 
-fn conform_in_parallel(rows: &[Box<dyn fanout_core::Runtime>]) -> Vec<conformance::Report> {
-    std::thread::scope(|s| {
-        let handles: Vec<_> = rows
-            .iter()
-            .map(|row| {
-                s.spawn(move || {
-                    let server =
-                        Server::start(Config::default()).expect("start an in-process server");
-                    let report = conformance::check(row.as_ref(), &server);
-                    server.stop();
-                    report
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a conformance thread panicked"))
-            .collect()
-    })
+#[derive(Clone, Copy, Debug)]
+enum How {
+    /// Ignores the concurrency bound.
+    IgnoreBound,
+    /// Drops the last sample of every fan-out.
+    DropSample,
+    /// Never asks the server: fakes a 200 with a made-up body.
+    FakeBodies,
+    /// Always keeps connections alive, whatever the plan says.
+    IgnoreKeepAliveOff,
+    /// Hands JSON bodies over undecoded.
+    SkipDecode,
+    /// Says it can be held to HTTP/2 but speaks HTTP/1.1.
+    ProtocolLie,
+    /// Turns certificate verification off (a client built here, in a test:
+    /// no row crate may do this).
+    VerifyOff,
 }
 
-/// Rows that break the contract on purpose: the kit must catch each one.
-mod cheaters {
-    use fanout_core::drive;
-    use fanout_core::{
-        Description, Model, Outcome, Plan, Response, Runtime, Session, StartError, Upstream,
-    };
-
-    /// Wraps a real row and bends the plan or the outcome.
-    struct Cheat {
-        inner: Box<dyn Runtime>,
-        how: How,
+impl Row for Cheat {
+    fn id(&self) -> &'static str {
+        "cheat"
     }
-
-    #[derive(Clone, Copy)]
-    enum How {
-        /// Ignores the concurrency bound.
-        IgnoreBound,
-        /// Drops the last sample of every fan-out.
-        DropSample,
-        /// Never asks the server: fakes a 200 with a made-up body.
-        FakeBodies,
-        /// Always keeps connections alive, whatever the plan says.
-        IgnoreKeepAliveOff,
-    }
-
-    impl Runtime for Cheat {
-        fn id(&self) -> &'static str {
-            "cheat"
-        }
-        fn describe(&self) -> Description {
-            Description {
-                model: Model::Async,
-                upstream: Upstream::Maintained,
-                ..self.inner.describe()
-            }
-        }
-        fn start(&self) -> Result<Box<dyn Session>, StartError> {
-            Ok(Box::new(CheatSession {
-                inner: self.inner.start()?,
-                how: self.how,
-            }))
+    fn describe(&self) -> Description {
+        Description {
+            model: Model::Async,
+            ..self.inner.describe()
         }
     }
-
-    struct CheatSession {
-        inner: Box<dyn Session>,
-        how: How,
+    fn start(&self, target: &Target) -> Result<Box<dyn Session>, StartError> {
+        Ok(Box::new(CheatSession {
+            inner: self.inner.start(target)?,
+            target: target.clone(),
+            how: self.how,
+        }))
     }
+}
 
-    impl Session for CheatSession {
-        fn fan_out(&mut self, plan: &Plan) -> Outcome {
-            match self.how {
-                How::IgnoreBound => self.inner.fan_out(&Plan {
-                    concurrency: None,
-                    ..plan.clone()
-                }),
-                How::IgnoreKeepAliveOff => self.inner.fan_out(&Plan {
-                    keep_alive: true,
-                    ..plan.clone()
-                }),
-                How::DropSample => {
-                    let mut out = self.inner.fan_out(plan);
-                    out.samples.pop();
-                    out
-                }
-                How::FakeBodies => drive::thread_per_request(plan, |_url| {
-                    Ok(Response {
-                        status: 200,
-                        body: vec![b'x'; plan.bytes as usize].into(),
-                    })
-                }),
-            }
-        }
-    }
+struct CheatSession {
+    inner: Box<dyn Session>,
+    target: Target,
+    how: How,
+}
 
-    fn failed_checks(how: How) -> Vec<&'static str> {
-        let row = Cheat {
-            inner: Box::new(rt_tokio::Tokio {
-                flavour: rt_tokio::Flavour::MultiThread,
-                client: rt_tokio::Client::Hyper,
+impl Session for CheatSession {
+    fn fan_out(&mut self, plan: &Plan) -> Result<Outcome, StartError> {
+        match self.how {
+            How::IgnoreBound => self.inner.fan_out(&Plan {
+                concurrency: None,
+                ..plan.clone()
             }),
-            how,
-        };
-        let server = fanout_server::Server::start(fanout_server::Config::default()).unwrap();
-        let report = fanout_core::conformance::check(&row, &server);
-        report
-            .checks
-            .iter()
-            .filter(|c| c.result.is_err())
-            .map(|c| c.name)
-            .collect()
+            How::IgnoreKeepAliveOff => self.inner.fan_out(&Plan {
+                keep_alive: true,
+                ..plan.clone()
+            }),
+            How::ProtocolLie => self.inner.fan_out(&Plan {
+                protocol: if plan.protocol == Protocol::Http2 {
+                    Protocol::Http1
+                } else {
+                    plan.protocol
+                },
+                ..plan.clone()
+            }),
+            How::DropSample => {
+                let mut out = self.inner.fan_out(plan)?;
+                out.samples.pop();
+                Ok(out)
+            }
+            How::FakeBodies => Ok(drive::thread_per_request(plan, &self.target, |_| {
+                Ok(Response::bytes(200, vec![b'x'; plan.bytes as usize]))
+            })),
+            How::SkipDecode => Ok(drive::thread_per_request(plan, &self.target, |req| {
+                let out = blocking_get(req, false)?;
+                Ok(match out.body {
+                    Body::Json(_) => Response::bytes(out.status, b"{}".to_vec()),
+                    _ => out,
+                })
+            })),
+            How::VerifyOff => Ok(drive::thread_per_request(plan, &self.target, |req| {
+                blocking_get(req, true)
+            })),
+        }
     }
+}
 
-    #[test]
-    fn the_kit_catches_a_row_that_ignores_the_bound() {
-        assert!(failed_checks(How::IgnoreBound).contains(&"bound"));
+/// A GET with a blocking client built here (ureq), decoding JSON plans;
+/// `insecure` turns certificate verification off.
+fn blocking_get(req: &Request, insecure: bool) -> Fetched {
+    let tls = ureq::tls::TlsConfig::builder()
+        .disable_verification(insecure)
+        .build();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .tls_config(tls)
+        .build()
+        .into();
+    let mut resp = agent
+        .get(&*req.url)
+        .call()
+        .map_err(|e| FetchError::new(ErrorKind::Other, e))?;
+    let status = resp.status().as_u16();
+    if req.decode_json(status) {
+        let doc = resp
+            .body_mut()
+            .read_json()
+            .map_err(|e| FetchError::new(ErrorKind::Decode, e))?;
+        return Ok(Response::json(status, doc));
     }
+    let body = resp
+        .body_mut()
+        .read_to_vec()
+        .map_err(|e| FetchError::new(ErrorKind::Other, e))?;
+    Ok(Response::bytes(status, body))
+}
 
-    #[test]
-    fn the_kit_catches_a_row_that_drops_a_sample() {
-        assert!(failed_checks(How::DropSample).contains(&"bodies"));
-    }
+fn tokio_hyper() -> Box<dyn Row> {
+    rt_tokio::Tokio::rows()
+        .into_iter()
+        .find(|r| r.id() == "tokio-hyper")
+        .expect("tokio-hyper is registered")
+}
 
-    #[test]
-    fn the_kit_catches_a_row_that_fakes_bodies() {
-        assert!(failed_checks(How::FakeBodies).contains(&"bodies"));
-    }
+fn failed_checks(how: How) -> Vec<&'static str> {
+    let row = Cheat {
+        inner: tokio_hyper(),
+        how,
+    };
+    let start = || Server::start(Config::default()).expect("start a server");
+    let (server, other) = (start(), start());
+    let report = fanout_core::conformance::check(&row, &server, &other);
+    let failed: Vec<_> = report
+        .checks
+        .iter()
+        .filter(|c| c.result.is_err())
+        .map(|c| c.name)
+        .collect();
+    println!("{how:?}: failed {failed:?}");
+    failed
+}
 
-    #[test]
-    fn the_kit_catches_a_row_that_ignores_keep_alive_off() {
-        assert!(failed_checks(How::IgnoreKeepAliveOff).contains(&"no-keep-alive"));
-    }
+#[test]
+fn the_kit_catches_a_row_that_ignores_the_bound() {
+    assert!(failed_checks(How::IgnoreBound).contains(&"bound"));
+}
+
+#[test]
+fn the_kit_catches_a_row_that_drops_a_sample() {
+    assert!(failed_checks(How::DropSample).contains(&"bodies"));
+}
+
+#[test]
+fn the_kit_catches_a_row_that_fakes_bodies() {
+    assert!(failed_checks(How::FakeBodies).contains(&"bodies"));
+}
+
+#[test]
+fn the_kit_catches_a_row_that_ignores_keep_alive_off() {
+    assert!(failed_checks(How::IgnoreKeepAliveOff).contains(&"no-keep-alive"));
+}
+
+#[test]
+fn the_kit_catches_a_row_that_does_not_decode_json() {
+    let failed = failed_checks(How::SkipDecode);
+    assert!(failed.contains(&"json") && failed.contains(&"https"), "{failed:?}");
+}
+
+#[test]
+fn the_kit_catches_a_row_that_does_not_speak_the_protocol_it_claims() {
+    assert!(failed_checks(How::ProtocolLie).contains(&"http2"));
+}
+
+#[test]
+fn the_kit_catches_a_row_that_does_not_verify_certificates() {
+    assert!(failed_checks(How::VerifyOff).contains(&"untrusted"));
 }

@@ -14,6 +14,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod bare;
 mod client;
 
 use std::future::Future;

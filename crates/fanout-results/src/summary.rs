@@ -1,9 +1,13 @@
-//! [`Summary`]: what `fanout run --json` prints for one fan-out, and what the
-//! sweep reads back from each child process.
+//! [`Summary`]: what one fan-out measured, as `fanout run --json` prints it
+//! (one line) and as every reference program prints it too — the child's
+//! side of the sweep's protocol. What only the OS or the server can tell
+//! (CPU, peak RSS, threads, connections) the parent adds
+//! ([`crate::Repeat`]).
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
-use fanout_core::{Outcome, Plan};
+use fanout_core::{ErrorKind, Outcome, Plan};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
@@ -41,20 +45,16 @@ pub struct HeartbeatSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// The row's id.
-    pub runtime: String,
-    /// The workload preset, when the plan came from one.
-    pub workload: Option<String>,
-    /// The plan that ran.
-    pub plan: Plan,
+    pub row: String,
     /// N.
     pub requests: u64,
-    /// Requests that returned 200 with a verified body.
+    /// Requests that returned 200 with a verified body or document.
     pub ok: u64,
-    /// Failed requests by kind (`connect`, `timeout`, …); empty when all succeeded.
-    pub errors: BTreeMap<String, u64>,
-    /// Bodies that passed verification.
+    /// Failed requests by kind; empty when all succeeded.
+    pub errors: BTreeMap<ErrorKind, u64>,
+    /// Bodies or documents that passed verification.
     pub verified: u64,
-    /// Body bytes read, all requests.
+    /// Body bytes read, all requests (decoded JSON documents count 0).
     pub bytes: u64,
     /// Wall time of the fan-out.
     pub wall_ms: f64,
@@ -64,33 +64,22 @@ pub struct Summary {
     pub latency_ms: Latency,
     /// Heartbeat lateness.
     pub heartbeat: HeartbeatSummary,
-    /// Most threads the client process had during the fan-out (Linux; 0
-    /// where unknown), sampled every 5 ms, not counting the sampler.
-    #[serde(default)]
-    pub threads_peak: u64,
 }
 
-fn ms(d: std::time::Duration) -> f64 {
+fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
 impl Summary {
-    /// Summarises an outcome of `plan` by row `runtime`; `threads_peak` as
-    /// measured around the fan-out (0 where unknown).
-    pub fn new(
-        runtime: &str,
-        workload: Option<&str>,
-        plan: &Plan,
-        out: &Outcome,
-        threads_peak: u64,
-    ) -> Summary {
+    /// Summarises an outcome of row `row`.
+    pub fn new(row: &str, out: &Outcome) -> Summary {
         // Microseconds from 1 µs to 1 h at 3 significant figures; longer saturates.
         let mut hist = Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3)
             .expect("static histogram bounds are valid");
         for s in out.samples.iter().filter(|s| s.ok()) {
             hist.saturating_record(s.latency.as_micros().max(1) as u64);
         }
-        let q = |q: f64| {
+        let at = |q: f64| {
             if hist.is_empty() {
                 0.0
             } else {
@@ -98,9 +87,9 @@ impl Summary {
             }
         };
         let latency_ms = Latency {
-            p50: q(0.5),
-            p90: q(0.9),
-            p99: q(0.99),
+            p50: at(0.5),
+            p90: at(0.9),
+            p99: at(0.99),
             max: if hist.is_empty() {
                 0.0
             } else {
@@ -114,22 +103,17 @@ impl Summary {
         };
         let hb = &out.heartbeat;
         let wall_ms = ms(out.wall);
+        let n = out.samples.len() as u64;
         Summary {
-            runtime: runtime.to_string(),
-            workload: workload.map(str::to_string),
-            plan: plan.clone(),
-            requests: out.samples.len() as u64,
+            row: row.to_string(),
+            requests: n,
             ok: out.ok_count(),
-            errors: out
-                .errors()
-                .into_iter()
-                .map(|(k, n)| (k.as_str().to_string(), n))
-                .collect(),
+            errors: out.errors().into_iter().collect(),
             verified: out.samples.iter().filter(|s| s.verified).count() as u64,
             bytes: out.samples.iter().map(|s| s.bytes).sum(),
             wall_ms,
             req_per_s: if wall_ms > 0.0 {
-                out.samples.len() as f64 / (wall_ms / 1e3)
+                n as f64 / (wall_ms / 1e3)
             } else {
                 0.0
             },
@@ -141,7 +125,6 @@ impl Summary {
                 max_lateness_ms: ms(hb.max_lateness()),
                 p99_lateness_ms: ms(hb.lateness_quantile(0.99)),
             },
-            threads_peak,
         }
     }
 
@@ -150,45 +133,54 @@ impl Summary {
         self.errors.values().sum()
     }
 
-    /// The human-readable report `fanout run` prints.
-    pub fn human(&self) -> String {
-        let p = &self.plan;
-        let bound = p
+    /// The errors as `kind n, kind n`, or `none`.
+    pub fn error_list(&self) -> String {
+        if self.errors.is_empty() {
+            return "none".into();
+        }
+        self.errors
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The human-readable report `fanout run` prints for `plan`.
+    pub fn human(&self, plan: &Plan) -> String {
+        let bound = plan
             .concurrency
             .map_or("unbounded".to_string(), |c| format!("{c} at once"));
-        let ka = if p.keep_alive {
+        let ka = if plan.keep_alive {
             "keep-alive"
         } else {
             "no keep-alive"
         };
-        let floor = ms(p.floor());
+        let floor = ms(plan.floor());
         let floor_note = if floor > 0.0 {
             format!(" ({:.2}× the {floor:.0} ms floor)", self.wall_ms / floor)
         } else {
             String::new()
         };
-        let errors = if self.errors.is_empty() {
-            "none".to_string()
-        } else {
-            self.errors
-                .iter()
-                .map(|(k, n)| format!("{k} {n}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+        let what = match plan.format {
+            fanout_core::Format::Json => "documents decoded and verified",
+            fanout_core::Format::Bytes => "bodies verified",
         };
         let l = &self.latency_ms;
         let h = &self.heartbeat;
         format!(
-            "{rt}: {n} requests × {delay} ms, {bytes} B, {bound}, {ka}\n\
+            "{row}: {n} requests × {delay} ms, {bytes} B {format}, {bound}, {ka}, {scheme}, protocol {protocol}\n\
              wall       {wall:.1} ms{floor_note}, {rps:.0} req/s\n\
              latency    p50 {p50:.1} ms, p90 {p90:.1} ms, p99 {p99:.1} ms, max {max:.1} ms (successful requests)\n\
              heartbeat  {ticks} ticks every {period:.0} ms, max lateness {hmax:.1} ms, p99 {hp99:.1} ms, {missed} missed\n\
-             ok         {ok} of {n} ({verified} bodies verified)\n\
+             ok         {ok} of {n} ({verified} {what})\n\
              errors     {errors}\n",
-            rt = self.runtime,
+            row = self.row,
             n = self.requests,
-            delay = p.delay.as_millis(),
-            bytes = p.bytes,
+            delay = plan.delay.as_millis(),
+            bytes = plan.bytes,
+            format = plan.format.as_str(),
+            scheme = plan.scheme(),
+            protocol = plan.protocol.as_str(),
             wall = self.wall_ms,
             rps = self.req_per_s,
             p50 = l.p50,
@@ -202,40 +194,7 @@ impl Summary {
             missed = h.missed,
             ok = self.ok,
             verified = self.verified,
+            errors = self.error_list(),
         )
-    }
-}
-
-/// Samples the process's thread count every 5 ms on a thread of its own
-/// while a fan-out runs; [`ThreadSampler::finish`] returns the peak, not
-/// counting the sampler itself.
-pub struct ThreadSampler {
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    handle: std::thread::JoinHandle<u64>,
-}
-
-impl ThreadSampler {
-    /// Starts sampling.
-    pub fn start() -> ThreadSampler {
-        use std::sync::atomic::Ordering;
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let flag = std::sync::Arc::clone(&stop);
-        let handle = std::thread::spawn(move || {
-            let mut peak = 0;
-            loop {
-                peak = peak.max(fanout_core::drive::thread_count().unwrap_or(0));
-                if flag.load(Ordering::Acquire) {
-                    return peak;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(5));
-            }
-        });
-        ThreadSampler { stop, handle }
-    }
-
-    /// Stops sampling; the peak thread count minus the sampler (0 where unknown).
-    pub fn finish(self) -> u64 {
-        self.stop.store(true, std::sync::atomic::Ordering::Release);
-        self.handle.join().unwrap_or(0).saturating_sub(1)
     }
 }

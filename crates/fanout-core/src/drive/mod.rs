@@ -653,3 +653,6 @@ where
         out
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,3 @@
+module fanout/baselines/go
+
+go 1.19

@@ -1,0 +1,203 @@
+//! One connection's life: which scheme and which HTTP version it speaks,
+//! then hyper's server for that version until the connection ends, the
+//! server stops, or (HTTP/2) it has been idle too long.
+//!
+//! The server has one port for both schemes. It peeks at the first byte
+//! without reading it: `0x16` opens a TLS handshake record, so the
+//! connection is TLS (tokio-rustls, on this connection's task — never in the
+//! accept loop); anything else is cleartext. Then:
+//!
+//! - **TLS**: ALPN decides. A client that negotiated `h2` gets HTTP/2;
+//!   `http/1.1` or no ALPN gets HTTP/1.1.
+//! - **cleartext**: a connection that opens with the HTTP/2 preface
+//!   (`PRI * HTTP/2.0…`, RFC 9113 §3.4) gets HTTP/2 by prior knowledge
+//!   (h2c); anything else HTTP/1.1. A first byte other than `P` is HTTP/1.1
+//!   at once, with nothing read. After a `P` (the preface, or `POST`,
+//!   `PUT`, …) the server reads at most the preface's 24 bytes, stopping at
+//!   the first byte that differs, and hands what it read back to hyper
+//!   before the rest ([`Replay`]).
+//!
+//! hyper-util's `server::conn::auto::Builder` also tells h2c from HTTP/1.1
+//! by the preface, but its HTTP/1.1 side has no `max_header_size` (the
+//! 64 KiB head cap this server keeps) and it does not say which version it
+//! chose, which the per-protocol counters need; so the server makes the
+//! same decision itself and uses hyper's two builders directly.
+//!
+//! The first byte, the TLS handshake and (HTTP/1.1, hyper's timer) each
+//! request head must each arrive within `header_read_timeout`; a
+//! connection that stays silent that long is closed. A handshake that fails
+//! or times out is counted in `tls.failed`.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::service::service_fn;
+use rustls::HandshakeKind;
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, watch};
+
+use crate::conn::{Conn, ConnIo, PREFACE, PREFACE_LEN, Replay, Socket};
+use crate::handler::handle;
+use crate::stats::Proto;
+
+/// The first byte of a TLS handshake record (content type 22).
+const TLS_HANDSHAKE: u8 = 0x16;
+
+/// Serves one connection until the client closes it, a fault ends it, or
+/// the server stops.
+pub(crate) async fn connection(
+    stream: TcpStream,
+    conn: Arc<Conn>,
+    mut stop: watch::Receiver<()>,
+    _alive: mpsc::Sender<Infallible>,
+) {
+    let shared = conn.shared.clone();
+    let limit = shared.header_read_timeout;
+    let mut first = [0u8; 1];
+    // Silence, EOF, an error or a stop: close without a word.
+    let Ok(Ok(1)) = within(limit, &mut stop, stream.peek(&mut first)).await else {
+        return;
+    };
+    if first[0] == TLS_HANDSHAKE {
+        let tls = match within(limit, &mut stop, shared.tls.accept(stream)).await {
+            Ok(Ok(tls)) => tls,
+            // The client rejected the certificate, closed mid-handshake, sent
+            // something that is not TLS, or took too long.
+            Ok(Err(_)) | Err(Interrupted::TimedOut) => {
+                shared.counters.tls_failed();
+                return;
+            }
+            Err(Interrupted::Stopped) => return,
+        };
+        let session = tls.get_ref().1;
+        shared
+            .counters
+            .tls_handshake(session.handshake_kind() == Some(HandshakeKind::Resumed));
+        let proto = match session.alpn_protocol() {
+            Some(b"h2") => Proto::Http2,
+            _ => Proto::Http1,
+        };
+        serve(tls, Replay::default(), proto, conn, &mut stop).await;
+    } else {
+        let mut stream = stream;
+        let replay = if first[0] == PREFACE[0] {
+            match within(limit, &mut stop, sniff(&mut stream)).await {
+                Ok(Ok(replay)) => replay,
+                _ => return,
+            }
+        } else {
+            Replay::default()
+        };
+        let proto = if replay.len == PREFACE_LEN && replay.buf == *PREFACE {
+            Proto::Http2
+        } else {
+            Proto::Http1
+        };
+        serve(stream, replay, proto, conn, &mut stop).await;
+    }
+}
+
+/// Why [`within`] gave up.
+enum Interrupted {
+    /// The work took longer than its limit.
+    TimedOut,
+    /// The server is stopping.
+    Stopped,
+}
+
+/// `work`, unless it takes longer than `limit` or the server stops first.
+async fn within<T>(
+    limit: Duration,
+    stop: &mut watch::Receiver<()>,
+    work: impl Future<Output = T>,
+) -> Result<T, Interrupted> {
+    tokio::select! {
+        done = tokio::time::timeout(limit, work) => done.map_err(|_| Interrupted::TimedOut),
+        _ = stop.changed() => Err(Interrupted::Stopped),
+    }
+}
+
+/// Reads the first bytes of a cleartext connection until they are the
+/// HTTP/2 preface, differ from it, or end (EOF).
+async fn sniff(stream: &mut TcpStream) -> io::Result<Replay> {
+    let mut replay = Replay::default();
+    while replay.len < PREFACE_LEN {
+        let from = replay.len;
+        let n = stream.read(&mut replay.buf[from..]).await?;
+        replay.len += n;
+        if n == 0 || replay.buf[from..replay.len] != PREFACE[from..replay.len] {
+            break;
+        }
+    }
+    Ok(replay)
+}
+
+/// Serves HTTP of version `proto` on `stream` (after `replay`).
+async fn serve<S: Socket>(
+    stream: S,
+    replay: Replay,
+    proto: Proto,
+    conn: Arc<Conn>,
+    stop: &mut watch::Receiver<()>,
+) {
+    let shared = conn.shared.clone();
+    shared.counters.protocol_connection(proto);
+    let io = ConnIo::new(stream, conn.clone(), replay);
+    let per_request = conn.clone();
+    let service = service_fn(move |req| handle(req, per_request.clone(), proto));
+    match proto {
+        Proto::Http1 => {
+            // hyper's own header read timeout closes an idle connection.
+            let http = shared.http1.serve_connection(io, service);
+            drive(http, |h| h.graceful_shutdown(), &conn, stop, None).await;
+        }
+        Proto::Http2 => {
+            let http = shared.http2.serve_connection(io, service);
+            let idle = Some(shared.header_read_timeout);
+            drive(http, |h| h.graceful_shutdown(), &conn, stop, idle).await;
+        }
+    }
+}
+
+/// Drives hyper's connection `http` to its end; on a stop, shuts it down
+/// gracefully (or drops it at once if a request is sleeping). With `idle`,
+/// checks every `idle` whether no request was open nor opened since the last
+/// check, and if so shuts it down gracefully (HTTP/2 has no header read
+/// timer to close an idle connection).
+async fn drive<F: Future>(
+    http: F,
+    shutdown: impl Fn(Pin<&mut F>),
+    conn: &Conn,
+    stop: &mut watch::Receiver<()>,
+    mut idle: Option<Duration>,
+) {
+    let mut http = pin!(http);
+    let mut mark = None;
+    loop {
+        tokio::select! {
+            // Closed, timed out, broken or ended by a fault: hyper has
+            // already said what it could. Dropping it closes the socket (an
+            // RST after an injected HTTP/1.1 reset, see `crate::conn`).
+            _ = http.as_mut() => return,
+            _ = stop.changed() => break,
+            () = tokio::time::sleep(idle.unwrap_or_default()), if idle.is_some() => {
+                let now = conn.idle_mark();
+                if now.is_some() && now == mark {
+                    shutdown(http.as_mut());
+                    idle = None;
+                }
+                mark = now;
+            }
+        }
+    }
+    if conn.is_sleeping() {
+        return;
+    }
+    shutdown(http.as_mut());
+    let _ = http.await;
+}

@@ -1,0 +1,75 @@
+//! `fanout list`: every row with what it is.
+
+use std::io::Write;
+
+use crate::registry;
+
+/// The column headers of `fanout list`.
+const HEADER: [&str; 8] = [
+    "id",
+    "runtime",
+    "client",
+    "tls",
+    "model",
+    "idiom",
+    "protocols",
+    "upstream",
+];
+
+/// Prints one line per row, columns aligned.
+pub fn list() -> anyhow::Result<i32> {
+    let rows: Vec<[String; 8]> = registry::all()
+        .iter()
+        .map(|row| {
+            let d = row.describe();
+            let mut id = row.id().to_string();
+            if row.is_reference() {
+                id.push_str(" (reference)");
+            }
+            if d.tuned.is_some() {
+                id.push_str(" (tuned)");
+            }
+            [
+                id,
+                d.runtime,
+                d.client.to_string(),
+                d.tls.unwrap_or("none").to_string(),
+                d.model.as_str().to_string(),
+                d.idiom.as_str().to_string(),
+                d.protocols
+                    .iter()
+                    .map(|p| p.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                d.upstream.to_string(),
+            ]
+        })
+        .collect();
+    let header = HEADER.map(String::from);
+    let widths: Vec<usize> = (0..HEADER.len())
+        .map(|c| {
+            rows.iter()
+                .chain([&header])
+                .map(|r| r[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = std::io::stdout().lock();
+    for r in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (cell, w))| {
+                if i + 1 == HEADER.len() {
+                    cell.clone()
+                } else {
+                    format!("{cell:<w$}")
+                }
+            })
+            .collect();
+        writeln!(out, "{}", cells.join("  "))?;
+    }
+    Ok(0)
+}

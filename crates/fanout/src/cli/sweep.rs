@@ -1,0 +1,83 @@
+//! `fanout sweep`: every row on every workload, written to a results
+//! directory.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use fanout_core::Target;
+
+use super::{current_exe, duration};
+use crate::harness::{self, Options};
+
+#[derive(Debug, Args)]
+pub(crate) struct SweepArgs {
+    /// A smoke run of everything in about 3 minutes: one repeat, N of 100 or
+    /// more divided by 10 (`scaling` without N = 10 000), a 5 s cell
+    /// budget, no load generators' repeats and no overhead benchmark.
+    #[arg(long)]
+    quick: bool,
+    /// Only these rows (comma-separated ids from `fanout list`, the
+    /// reference rows included; default: all of them).
+    #[arg(long, value_delimiter = ',')]
+    rows: Vec<String>,
+    /// Only these workloads (comma-separated: demo, latency, throughput,
+    /// c10k, payload, faults, scaling, api, tls-handshake, json, h2;
+    /// default: all).
+    #[arg(long, value_delimiter = ',')]
+    workloads: Vec<String>,
+    /// Measured repeats per cell, after one warm-up; they run round-robin
+    /// across rows (default 3; 1 with --quick).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
+    repeats: Option<u32>,
+    /// Skip a cell whose projected time per run (N × delay at the row's
+    /// concurrency) is over this (default 15s; 5s with --quick); a cell
+    /// whose warm-up takes over a third of it gets one measured repeat.
+    #[arg(long, value_parser = duration)]
+    cell_budget: Option<Duration>,
+    /// Where to write the results (replaced only when the sweep finishes).
+    #[arg(long, default_value = "results")]
+    out: PathBuf,
+    /// No progress bar or progress lines.
+    #[arg(long)]
+    no_progress: bool,
+    /// Run every cell against this server (`HOST:PORT`, e.g. a `fanout serve
+    /// --allow-reset` on another host) instead of a local server child per
+    /// cell; its counters are reset between runs.
+    #[arg(long)]
+    target: Option<String>,
+    /// The `--target` server's CA certificate (PEM), for the HTTPS workloads.
+    #[arg(long, requires = "target")]
+    ca: Option<PathBuf>,
+}
+
+pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<i32> {
+    let mut options = Options::new(current_exe()?);
+    options.rows = args.rows;
+    options.workloads = args.workloads;
+    options.quick = args.quick;
+    options.repeats = args.repeats.unwrap_or(if args.quick { 1 } else { 3 });
+    options.cell_budget = args
+        .cell_budget
+        .unwrap_or(Duration::from_secs(if args.quick { 5 } else { 15 }));
+    options.out = args.out;
+    options.progress = !args.no_progress;
+    options.command = std::env::args().collect::<Vec<_>>().join(" ");
+    options.target = match args.target {
+        Some(t) => {
+            let t = Target::parse(&t)?;
+            Some(match args.ca {
+                Some(ca) => t.with_ca(ca),
+                None => t,
+            })
+        }
+        None => None,
+    };
+    let results = harness::run(&options)?;
+    eprintln!(
+        "wrote {} ({} cells)",
+        options.out.display(),
+        results.cells.len()
+    );
+    Ok(0)
+}

@@ -1,0 +1,342 @@
+//! The load generators beside the rows: `wrk` (a fixed time at the plan's
+//! bound as connections — the practical ceiling of requests per second) and
+//! `oha` (the plan's own N at its bound, `--http2` on HTTP/2 plans), on the
+//! workloads that name them ([`fanout_core::workload::Generator`]). Each
+//! runs the URL of request 0 against a server of its own, through the same
+//! child runner as the rows, one warm-up then the sweep's repeats. They
+//! neither decode nor verify bodies, and over HTTPS they do not verify the
+//! certificate either (`oha --insecure`; wrk never does): the tables say so.
+//! A missing tool is noted once, with the install command, and its lines
+//! are left out.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use fanout_core::workload::Generator;
+use fanout_core::{Plan, Protocol, Workload};
+use serde::Deserialize;
+
+use super::child;
+use super::server::{Server, ServerProcess};
+use fanout_results::{GeneratorLine, median};
+
+/// How to install each tool, for the note when it is missing.
+pub fn hint(g: Generator) -> &'static str {
+    match g {
+        Generator::Wrk => "wrk not installed: apt-get install wrk",
+        Generator::Oha => "oha not installed: cargo install oha",
+    }
+}
+
+/// The longest one generator run may take before it is killed.
+const LIMIT: Duration = Duration::from_secs(120);
+
+/// The tool's command name.
+fn program(g: Generator) -> &'static str {
+    match g {
+        Generator::Wrk => "wrk",
+        Generator::Oha => "oha",
+    }
+}
+
+/// The tool's version line (`wrk 4.2.0`, `oha 1.16.0`), or `None` when it
+/// is not installed.
+pub fn version(g: Generator) -> Option<String> {
+    let flag = match g {
+        Generator::Wrk => "-v",
+        Generator::Oha => "--version",
+    };
+    let out = Command::new(program(g)).arg(flag).output().ok()?;
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let line = text
+        .lines()
+        .next()?
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!line.is_empty()).then_some(line)
+}
+
+/// Why `g` cannot run `plan` (wrk speaks HTTP/1.1 only), or `None`.
+pub fn unsupported(g: Generator, plan: &Plan) -> Option<&'static str> {
+    (g == Generator::Wrk && plan.protocol == Protocol::Http2).then_some("wrk speaks HTTP/1.1 only")
+}
+
+/// One generator on one workload's first plan: a server of its own, a
+/// warm-up, then `repeats` runs; the median. `Err` says why not.
+pub fn line(
+    exe: &Path,
+    g: Generator,
+    w: &Workload,
+    plan: &Plan,
+    repeats: u32,
+    quick: bool,
+) -> Result<GeneratorLine, String> {
+    let tool = version(g).ok_or_else(|| hint(g).to_string())?;
+    if let Some(why) = unsupported(g, plan) {
+        return Err(why.into());
+    }
+    let server = Server::Local(
+        ServerProcess::start(exe, &[]).map_err(|e| format!("cannot start the server: {e:#}"))?,
+    );
+    let url = plan.url(server.target(), 0);
+    let mut figures = Vec::new();
+    let mut walls = Vec::new();
+    let mut command = String::new();
+    for k in 0..=repeats {
+        let (rps, wall, cmd) = match g {
+            Generator::Wrk => {
+                let seconds = if quick { 2 } else { 5 };
+                let (rps, cmd) = wrk(&url, plan.max_in_flight(), seconds)?;
+                (rps, None, cmd)
+            }
+            Generator::Oha => {
+                let (f, cmd) = oha(&url, plan)?;
+                (plan.requests as f64 / f.total_s, Some(f.total_s * 1e3), cmd)
+            }
+        };
+        if k > 0 {
+            figures.push(rps);
+            walls.extend(wall);
+            command = cmd;
+        }
+    }
+    let wall_ms = (!walls.is_empty()).then(|| median(walls));
+    Ok(GeneratorLine {
+        tool,
+        workload: w.id.to_string(),
+        // As for the rows: N over the median wall, when there is one.
+        req_per_s: wall_ms.map_or_else(|| median(figures), |w| plan.requests as f64 / (w / 1e3)),
+        command,
+        wall_ms,
+    })
+}
+
+/// `wrk -t2 -cC -dSs URL`: requests per second and the command line.
+fn wrk(url: &str, connections: u64, seconds: u64) -> Result<(f64, String), String> {
+    let args = vec![
+        "-t2".to_string(),
+        format!("-c{connections}"),
+        format!("-d{seconds}s"),
+        url.to_string(),
+    ];
+    let command = format!("wrk {}", args.join(" "));
+    let mut cmd = Command::new("wrk");
+    cmd.args(&args);
+    let f = child::run(cmd, LIMIT).map_err(|e| format!("{e:#}"))?;
+    let text = &f.stdout;
+    let rps = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .ok_or_else(|| format!("wrk printed no Requests/sec: {}", child::last_line(text)))?;
+    if text.contains("Non-2xx") || text.contains("Socket errors") {
+        return Err(format!(
+            "wrk saw errors: {}",
+            text.lines()
+                .filter(|l| l.contains("errors") || l.contains("Non-2xx"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    Ok((rps, command))
+}
+
+/// `oha -n N -c C [--http2] [--insecure] --no-tui --output-format json URL`.
+fn oha(url: &str, plan: &Plan) -> Result<(OhaFigures, String), String> {
+    let mut args = vec![
+        "-n".to_string(),
+        plan.requests.to_string(),
+        "-c".to_string(),
+        plan.max_in_flight().to_string(),
+    ];
+    if plan.protocol == Protocol::Http2 {
+        args.push("--http2".into());
+    }
+    if plan.tls {
+        // oha does not verify here; its line in the tables says so.
+        args.push("--insecure".into());
+    }
+    if !plan.keep_alive {
+        args.push("--disable-keepalive".into());
+    }
+    args.extend(["--no-tui", "--output-format", "json"].map(String::from));
+    let command = format!("oha {} '{url}'", args.join(" "));
+    let mut cmd = Command::new("oha");
+    cmd.args(&args).arg(url);
+    let f = child::run(cmd, LIMIT).map_err(|e| format!("{e:#}"))?;
+    if f.killed {
+        return Err(format!(
+            "oha did not finish within {} s and was killed",
+            LIMIT.as_secs()
+        ));
+    }
+    if !f.status.success() && f.stdout.trim().is_empty() {
+        return Err(format!("oha failed: {}", f.last_error_line()));
+    }
+    parse_oha(&f.stdout, plan.requests).map(|o| (o, command))
+}
+
+/// What `oha` measured on one run of N requests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OhaFigures {
+    /// Wall time of the whole run, seconds (`summary.total`).
+    pub total_s: f64,
+    /// `summary.requestsPerSec`: responses / total.
+    pub req_per_s: f64,
+    /// Responses received (all 200).
+    pub responses: u64,
+    /// Latency percentiles, ms, when oha reported them.
+    pub p50_ms: Option<f64>,
+    /// See `p50_ms`.
+    pub p99_ms: Option<f64>,
+}
+
+/// The parts of `oha --output-format json` read here.
+#[derive(Deserialize)]
+struct OhaJson {
+    summary: OhaSummary,
+    #[serde(rename = "latencyPercentiles", default)]
+    latency_percentiles: BTreeMap<String, Option<f64>>,
+    #[serde(rename = "statusCodeDistribution", default)]
+    status_codes: BTreeMap<String, u64>,
+    #[serde(rename = "errorDistribution", default)]
+    errors: BTreeMap<String, u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OhaSummary {
+    success_rate: Option<f64>,
+    total: f64,
+    requests_per_sec: f64,
+}
+
+/// Reads `oha --output-format json`: the run's figures when all `requests`
+/// got a 200, else what went wrong, counted.
+pub fn parse_oha(json: &str, requests: u64) -> Result<OhaFigures, String> {
+    let out: OhaJson = serde_json::from_str(json.trim()).map_err(|e| {
+        if json.trim().is_empty() {
+            "oha printed no JSON".to_string()
+        } else {
+            format!("oha printed no JSON summary we can read: {e}")
+        }
+    })?;
+    let ok = out.status_codes.get("200").copied().unwrap_or(0);
+    let not_ok: u64 = out
+        .status_codes
+        .iter()
+        .filter(|(code, _)| *code != "200")
+        .map(|(_, n)| n)
+        .sum();
+    let failed: u64 = out.errors.values().sum();
+    let mut problems = Vec::new();
+    if not_ok > 0 {
+        let codes: Vec<String> = out
+            .status_codes
+            .iter()
+            .filter(|(code, _)| *code != "200")
+            .map(|(code, n)| format!("{n} × {code}"))
+            .collect();
+        problems.push(format!(
+            "{not_ok} of {requests} responses were not 200 ({})",
+            codes.join(", ")
+        ));
+    }
+    if failed > 0 {
+        let kinds: Vec<String> = out
+            .errors
+            .iter()
+            .map(|(kind, n)| format!("{n} × {kind}"))
+            .collect();
+        problems.push(format!(
+            "{failed} of {requests} requests failed ({})",
+            kinds.join(", ")
+        ));
+    }
+    if problems.is_empty() {
+        if let Some(rate) = out.summary.success_rate.filter(|r| *r < 1.0) {
+            problems.push(format!("oha's success rate was {rate}"));
+        } else if ok != requests {
+            problems.push(format!("{ok} of {requests} requests got a response"));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(format!("oha saw errors: {}", problems.join("; ")));
+    }
+    if !(out.summary.total.is_finite() && out.summary.total > 0.0) {
+        return Err(format!(
+            "oha reported a total time of {} s",
+            out.summary.total
+        ));
+    }
+    let ms = |key: &str| {
+        out.latency_percentiles
+            .get(key)
+            .copied()
+            .flatten()
+            .map(|s| s * 1e3)
+    };
+    Ok(OhaFigures {
+        total_s: out.summary.total,
+        req_per_s: out.summary.requests_per_sec,
+        responses: ok,
+        p50_ms: ms("p50"),
+        p99_ms: ms("p99"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Captured from `oha 1.16.0 -n 200 -c 16 --no-tui --output-format json`
+    /// against `fanout-server` (`/delay/0?id=0&bytes=1024`).
+    const OK: &str = include_str!("../../tests/data/oha-ok.json");
+    /// The same, 40 requests over a URL file of a 200 URL and `/status/503`.
+    const STATUS_503: &str = include_str!("../../tests/data/oha-status-503.json");
+    /// The same, 5 requests to a closed port.
+    const REFUSED: &str = include_str!("../../tests/data/oha-refused.json");
+
+    #[test]
+    fn oha_json_gives_total_rate_and_latency() {
+        let f = parse_oha(OK, 200).expect("a clean run");
+        assert_eq!(f.total_s, 0.013348994);
+        assert_eq!(f.req_per_s, 14982.402419238484);
+        assert_eq!(f.responses, 200);
+        assert!((f.p50_ms.unwrap() - 0.267611).abs() < 1e-9, "{f:?}");
+        assert!((f.p99_ms.unwrap() - 5.986138).abs() < 1e-9, "{f:?}");
+    }
+
+    #[test]
+    fn oha_non_200_responses_fail_with_the_count() {
+        // oha's successRate is 1.0 here: a 503 is a response, not an error.
+        let e = parse_oha(STATUS_503, 40).unwrap_err();
+        assert!(
+            e.contains("17 of 40 responses were not 200 (17 × 503)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn oha_failed_requests_and_short_counts_fail() {
+        let e = parse_oha(REFUSED, 5).unwrap_err();
+        assert!(
+            e.contains("5 of 5 requests failed (5 × Connection refused (os error 111))"),
+            "{e}"
+        );
+        let e = parse_oha(OK, 300).unwrap_err();
+        assert!(e.contains("200 of 300 requests got a response"), "{e}");
+    }
+
+    #[test]
+    fn oha_without_json_says_so() {
+        assert_eq!(parse_oha("", 1).unwrap_err(), "oha printed no JSON");
+        let e = parse_oha("Error: connection refused\n", 1).unwrap_err();
+        assert!(e.starts_with("oha printed no JSON summary"), "{e}");
+    }
+}

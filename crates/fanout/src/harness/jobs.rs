@@ -1,0 +1,173 @@
+//! What a sweep will run, decided before anything runs: one [`Group`] per
+//! (workload, plan) — one table of the report — with a [`Slot`] per row and
+//! each slot's [`Decision`]: run it, skip it (projected over the per-run
+//! budget, with the projection), or report it unsupported (no TLS stack, a
+//! protocol the client cannot be held to, a missing toolchain).
+
+use std::time::Duration;
+
+use fanout_core::{Plan, Workload};
+
+use crate::registry::RowSpec;
+
+/// What becomes of one row's cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// Measure it.
+    Run,
+    /// Projected over the budget.
+    Skip {
+        /// Why, in words, with the projection.
+        reason: String,
+        /// Projected wall of one run, seconds.
+        projected_s: f64,
+    },
+    /// The row cannot run this plan here.
+    Unsupported {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// One row's place in a group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slot {
+    /// Index into the sweep's rows.
+    pub row: usize,
+    /// What becomes of it.
+    pub decision: Decision,
+}
+
+/// One plan of one workload, with every row's slot.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// The workload.
+    pub workload: Workload,
+    /// The plan's label (`N=1000`, `http2`, or the workload id).
+    pub label: String,
+    /// The plan.
+    pub plan: Plan,
+    /// One per row, in row order.
+    pub slots: Vec<Slot>,
+}
+
+impl Group {
+    /// The slots that will run.
+    pub fn runnable(&self) -> impl Iterator<Item = &Slot> {
+        self.slots.iter().filter(|s| s.decision == Decision::Run)
+    }
+}
+
+/// Why a row that can have at most `cap` requests in flight skips `plan`
+/// under a per-run `budget`, with the projection; `None` when it runs.
+pub fn over_budget(plan: &Plan, cap: Option<u64>, budget: Duration) -> Option<(String, f64)> {
+    let projected = plan.projection(cap);
+    (projected > budget).then(|| {
+        (
+            format!(
+                "projected {:.0} s per run ({} requests × {} ms, {} at a time) is over the {} s per-run budget",
+                projected.as_secs_f64(),
+                plan.requests,
+                plan.delay.as_millis(),
+                plan.in_flight_with(cap),
+                budget.as_secs()
+            ),
+            projected.as_secs_f64(),
+        )
+    })
+}
+
+/// Every group of the sweep. `unavailable[i]` is why row `i` cannot run on
+/// this machine at all, if it cannot.
+pub fn groups(
+    rows: &[RowSpec],
+    unavailable: &[Option<String>],
+    workloads: &[Workload],
+    quick: bool,
+    budget: Duration,
+) -> Vec<Group> {
+    let mut out = Vec::new();
+    for w in workloads {
+        let plans = if quick { w.quick_plans() } else { w.plans() };
+        for plan in plans {
+            let slots = rows
+                .iter()
+                .zip(unavailable)
+                .enumerate()
+                .map(|(i, (row, missing))| {
+                    let d = row.describe();
+                    let decision = if let Some(why) = missing {
+                        Decision::Unsupported {
+                            reason: why.clone(),
+                        }
+                    } else if let Some(why) = d.unsupported(&plan) {
+                        Decision::Unsupported { reason: why }
+                    } else if let Some((reason, projected_s)) =
+                        over_budget(&plan, d.max_concurrency, budget)
+                    {
+                        Decision::Skip {
+                            reason,
+                            projected_s,
+                        }
+                    } else {
+                        Decision::Run
+                    };
+                    Slot { row: i, decision }
+                })
+                .collect();
+            out.push(Group {
+                workload: *w,
+                label: w.label(&plan),
+                plan,
+                slots,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(n: u64, delay_ms: u64) -> Plan {
+        Plan::new(n, Duration::from_millis(delay_ms))
+    }
+
+    #[test]
+    fn the_sequential_row_skips_c10k_with_the_projection_and_runs_demo() {
+        let budget = Duration::from_secs(30);
+        let (reason, projected) =
+            over_budget(&plan(10_000, 1_000), Some(1), budget).expect("skipped");
+        assert_eq!(projected, 10_000.0);
+        assert!(
+            reason.contains("10000 s per run") && reason.contains("30 s"),
+            "{reason}"
+        );
+        assert!(over_budget(&plan(5, 500), Some(1), budget).is_none());
+        assert!(over_budget(&plan(10_000, 1_000), None, budget).is_none());
+    }
+
+    #[test]
+    fn every_row_gets_a_slot_and_rows_without_tls_are_unsupported_on_https() {
+        let rows =
+            crate::registry::select(&["sequential-ureq".into(), "tokio-reqwest".into()]).unwrap();
+        let api = Workload::get("api").unwrap();
+        let c10k = Workload::get("c10k").unwrap();
+        let missing = vec![None, Some("nothing here".to_string())];
+        let g = groups(
+            &rows,
+            &missing,
+            &[api, c10k],
+            false,
+            Duration::from_secs(15),
+        );
+        assert_eq!(g.len(), 2);
+        assert!(g.iter().all(|g| g.slots.len() == 2));
+        assert_eq!(g[0].slots[0].decision, Decision::Run, "ureq has TLS");
+        assert!(
+            matches!(&g[0].slots[1].decision, Decision::Unsupported { reason } if reason == "nothing here")
+        );
+        assert!(matches!(g[1].slots[0].decision, Decision::Skip { .. }));
+    }
+}

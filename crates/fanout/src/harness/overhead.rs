@@ -1,0 +1,125 @@
+//! The harness's own cost, measured: on each workload marked `overhead`,
+//! the row [`ROW`] through the driver (`fanout run`, as every cell runs) and
+//! the same client in a bare loop written the way a user would
+//! (`rt_tokio::bare`, run as `fanout bare`), alternately against one
+//! server, each in a child process of its own so `wait4` gives its CPU.
+//! The report states the ratios of the medians (wall, CPU) beside the rows.
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use fanout_core::{Plan, Workload};
+use serde::{Deserialize, Serialize};
+
+use super::progress::Progress;
+use super::server::{Server, ServerProcess};
+use super::sweep::{Interrupted, Stop, measure};
+use super::{Options, child};
+use crate::registry;
+use fanout_results::Overhead;
+
+/// The row whose client the bare loop uses.
+pub const ROW: &str = "tokio-reqwest";
+
+/// Measured pairs per workload, after one warm-up pair.
+const PAIRS: u32 = 5;
+
+/// What `fanout bare` prints: one line of JSON.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct BareSummary {
+    /// Wall time, ms.
+    pub wall_ms: f64,
+    /// Verified answers.
+    pub ok: u64,
+    /// N.
+    pub requests: u64,
+}
+
+/// The workloads it measures, given the sweep's options.
+fn workloads<'w>(options: &Options, selected: &'w [Workload]) -> Vec<&'w Workload> {
+    let row_selected = options.rows.is_empty() || options.rows.iter().any(|r| r == ROW);
+    if options.quick || options.target.is_some() || !row_selected {
+        return Vec::new();
+    }
+    selected.iter().filter(|w| w.overhead).collect()
+}
+
+/// How many runs [`measure`] will do (for the progress count).
+pub fn runs(options: &Options, selected: &[Workload]) -> u64 {
+    workloads(options, selected).len() as u64 * 2 * u64::from(1 + PAIRS)
+}
+
+/// Measures the overhead on every selected workload that asks for it
+/// (none with `--quick` or a remote `--target`).
+pub fn measure(
+    options: &Options,
+    selected: &[Workload],
+    progress: &mut Progress,
+    stop: &Stop,
+) -> Result<Vec<Overhead>, Interrupted> {
+    let mut out = Vec::new();
+    for w in workloads(options, selected) {
+        let Some(plan) = w.plans().into_iter().next() else {
+            continue;
+        };
+        match one(options, w, &plan, progress, stop) {
+            Ok(o) => out.push(o),
+            Err(e) if e.is::<Interrupted>() => return Err(Interrupted),
+            Err(e) => progress.note(&format!("note: no overhead figure on {}: {e:#}", w.id)),
+        }
+    }
+    Ok(out)
+}
+
+fn one(
+    options: &Options,
+    w: &Workload,
+    plan: &Plan,
+    progress: &mut Progress,
+    stop: &Stop,
+) -> anyhow::Result<Overhead> {
+    let row = registry::find(ROW)?;
+    let server = Server::Local(ServerProcess::start(&options.exe, &[])?);
+    let mut driver = Vec::new();
+    let mut bare = Vec::new();
+    for k in 0..=PAIRS {
+        stop.check()?;
+        progress.running(&format!("overhead on {} · pair {k}/{PAIRS}", w.id));
+        let d = measure(&options.exe, &row, plan, &server)?;
+        progress.advance(1);
+        let b = bare_run(options, plan, &server)?;
+        progress.advance(1);
+        if k > 0 {
+            driver.push((d.summary.wall_ms, d.cpu_user_s + d.cpu_sys_s));
+            bare.push(b);
+        }
+    }
+    Ok(Overhead {
+        workload: w.id.to_string(),
+        row: ROW.to_string(),
+        driver,
+        bare,
+    })
+}
+
+/// One run of the bare loop: (wall ms, CPU s).
+fn bare_run(options: &Options, plan: &Plan, server: &Server) -> anyhow::Result<(f64, f64)> {
+    let target = server.target();
+    let mut cmd = std::process::Command::new(&options.exe);
+    cmd.args(["bare", "--plan", &serde_json::to_string(plan)?])
+        .args(["--target", &target.addr]);
+    if let Some(ca) = &target.ca {
+        cmd.arg("--ca").arg(ca);
+    }
+    let limit = plan.projection(None) * 4 + plan.timeout + Duration::from_secs(60);
+    let f = child::run(cmd, limit)?;
+    if !f.status.success() {
+        bail!("the bare loop failed: {}", f.last_error_line());
+    }
+    let s: BareSummary = serde_json::from_str(child::last_line(&f.stdout))
+        .context("the bare loop printed no summary")?;
+    if s.ok != s.requests {
+        bail!("the bare loop verified {} of {} answers", s.ok, s.requests);
+    }
+    Ok((s.wall_ms, f.cpu_user_s + f.cpu_sys_s))
+}

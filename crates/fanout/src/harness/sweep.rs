@@ -1,0 +1,352 @@
+//! The sweep's control loop, one way through: the [`jobs`](super::jobs)
+//! decided up front → each group's cells run through the [child
+//! runner](super::child), interleaved → [`Results`] → the writer
+//! ([`crate::write`]). Nothing here renders.
+//!
+//! A group is one plan of one workload (one table). Every runnable cell of
+//! the group gets a server of its own (a child process, kept for the
+//! cell's runs), then the cells run round-robin: a warm-up round (row A,
+//! row B, …), then each measured round. A drift of the machine during the
+//! group so lands on every row alike. A cell whose warm-up alone takes over
+//! a third of the per-run budget gets one measured repeat, and the cell
+//! says so by its count. Ctrl-C stops between runs: the previous results
+//! stay as they were and the finished groups are saved beside them.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use fanout_core::{Plan, Workload};
+
+use super::child;
+use super::jobs::{self, Decision, Group};
+use super::progress::Progress;
+use super::server::{Server, ServerProcess};
+use super::{Options, generators, overhead};
+use crate::registry::RowSpec;
+use fanout_results::summary::Summary;
+use fanout_results::{Cell, CellStatus, GeneratorLine, Repeat, Results, median};
+
+/// Ctrl-C was pressed: stop between runs.
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("interrupted")
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// The stop flag Ctrl-C sets.
+#[derive(Clone)]
+pub struct Stop(Arc<AtomicBool>);
+
+impl Stop {
+    /// Installs the handler (once per process; a second sweep in one
+    /// process reuses the first handler's flag).
+    pub fn install() -> Stop {
+        static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+        let flag = FLAG.get_or_init(|| {
+            let flag = Arc::new(AtomicBool::new(false));
+            let f = Arc::clone(&flag);
+            // Children share our process group, so Ctrl-C reaches them too;
+            // we only note it and stop between runs.
+            let _ = ctrlc::set_handler(move || f.store(true, Ordering::SeqCst));
+            flag
+        });
+        flag.store(false, Ordering::SeqCst);
+        Stop(Arc::clone(flag))
+    }
+
+    /// `Err(Interrupted)` once Ctrl-C was pressed.
+    pub fn check(&self) -> Result<(), Interrupted> {
+        if self.0.load(Ordering::SeqCst) {
+            Err(Interrupted)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Measures one run of `row` on `plan` against `server`: the counters
+/// reset, the client in a child process, its summary, the OS's and the
+/// server's figures.
+pub fn measure(exe: &Path, row: &RowSpec, plan: &Plan, server: &Server) -> anyhow::Result<Repeat> {
+    server.reset()?;
+    let cmd = row
+        .command(exe, plan, server.target())
+        .map_err(anyhow::Error::msg)?;
+    // A watchdog: the plan's worst case plus slack, then SIGKILL.
+    let limit = plan.projection(None) * 4 + plan.timeout + Duration::from_secs(60);
+    let f = child::run(cmd, limit).with_context(|| format!("cannot run row {}", row.id()))?;
+    let server_stats = server.stats()?;
+    if f.killed {
+        bail!(
+            "the client did not finish within {} s and was killed",
+            limit.as_secs()
+        );
+    }
+    let exit_code = match f.status.code() {
+        Some(c @ (0 | 1)) => c, // 1 = some requests failed: still a measurement
+        Some(c) => bail!("the client exited with {c}: {}", f.last_error_line()),
+        None => bail!(
+            "the client was killed by a signal ({:?}): {}",
+            f.status,
+            f.last_error_line()
+        ),
+    };
+    let summary: Summary = serde_json::from_str(child::last_line(&f.stdout))
+        .with_context(|| format!("the client printed no summary: {}", f.last_error_line()))?;
+    if summary.requests != plan.requests {
+        bail!(
+            "the client accounted for {} requests of {}: samples were dropped",
+            summary.requests,
+            plan.requests
+        );
+    }
+    Ok(Repeat {
+        summary,
+        target: server.target().addr.clone(),
+        cpu_user_s: f.cpu_user_s,
+        cpu_sys_s: f.cpu_sys_s,
+        peak_rss_kib: f.peak_rss_kib,
+        threads_peak: f.threads_peak,
+        exit_code,
+        server: server_stats,
+    })
+}
+
+/// A server for one cell: a fresh child, or the remote one.
+fn server_for(options: &Options) -> anyhow::Result<Server> {
+    Ok(match &options.target {
+        Some(t) => Server::Remote(t.clone()),
+        None => Server::Local(ServerProcess::start(&options.exe, &[])?),
+    })
+}
+
+/// Everything the sweep runs, filling `results` as it goes.
+pub fn sweep(
+    options: &Options,
+    rows: &[RowSpec],
+    workloads: &[Workload],
+    results: &mut Results,
+    stop: &Stop,
+) -> Result<(), Interrupted> {
+    let unavailable: Vec<Option<String>> = rows.iter().map(RowSpec::unavailable).collect();
+    for (row, why) in rows.iter().zip(&unavailable) {
+        if let Some(why) = why {
+            eprintln!("note: {} cannot run here: {why}", row.id());
+        }
+    }
+    let groups = jobs::groups(
+        rows,
+        &unavailable,
+        workloads,
+        options.quick,
+        options.cell_budget,
+    );
+    let per_cell = 1 + u64::from(options.repeats);
+    let overhead_runs = overhead::runs(options, workloads);
+    let total = unavailable.iter().filter(|u| u.is_none()).count() as u64
+        + groups
+            .iter()
+            .map(|g| g.runnable().count() as u64 * per_cell)
+            .sum::<u64>()
+        + overhead_runs;
+    let mut progress = Progress::new(total, options.progress);
+
+    for (info, (row, missing)) in results.rows.iter_mut().zip(rows.iter().zip(&unavailable)) {
+        if missing.is_some() {
+            continue;
+        }
+        progress.running(&format!("{} · idle RSS", row.id()));
+        let idle = Plan::new(1, Duration::ZERO);
+        info.idle_rss_kib = server_for(options)
+            .and_then(|s| measure(&options.exe, row, &idle, &s))
+            .ok()
+            .map(|r| r.peak_rss_kib);
+        progress.advance(1);
+        stop.check()?;
+    }
+
+    for group in &groups {
+        let cells = run_group(options, rows, group, &mut progress, stop)?;
+        results.cells.extend(cells);
+    }
+
+    results.generators = generator_lines(options, workloads, &mut progress, stop)?;
+    results.overhead = overhead::measure(options, workloads, &mut progress, stop)?;
+    progress.finish("done");
+    Ok(())
+}
+
+/// One group: a server per runnable cell, a warm-up round, then the
+/// measured rounds, round-robin across rows.
+fn run_group(
+    options: &Options,
+    rows: &[RowSpec],
+    group: &Group,
+    progress: &mut Progress,
+    stop: &Stop,
+) -> Result<Vec<Cell>, Interrupted> {
+    struct Running {
+        row: usize,
+        server: Result<Server, String>,
+        repeats: Vec<Repeat>,
+        wanted: u32,
+        failed: Option<String>,
+    }
+    let mut running: Vec<Running> = group
+        .runnable()
+        .map(|s| Running {
+            row: s.row,
+            server: server_for(options).map_err(|e| format!("cannot start the server: {e:#}")),
+            repeats: Vec::new(),
+            wanted: options.repeats,
+            failed: None,
+        })
+        .collect();
+    for round in 0..=options.repeats {
+        for r in running.iter_mut() {
+            if r.failed.is_some() || round > r.wanted {
+                continue;
+            }
+            stop.check()?;
+            let row = &rows[r.row];
+            let what = if round == 0 {
+                "warm-up".to_string()
+            } else {
+                format!("repeat {round}/{}", r.wanted)
+            };
+            progress.running(&format!("{} · {} · {what}", row.id(), group.label));
+            let started = Instant::now();
+            let result = match &r.server {
+                Ok(server) => measure(&options.exe, row, &group.plan, server),
+                Err(e) => Err(anyhow::anyhow!("{e}")),
+            };
+            progress.advance(1);
+            match result {
+                Ok(rep) if round > 0 => r.repeats.push(rep),
+                Ok(_) => {
+                    // A warm-up over a third of the budget: one measured repeat.
+                    if options.repeats > 1 && started.elapsed() > options.cell_budget / 3 {
+                        progress.advance(u64::from(options.repeats - 1));
+                        r.wanted = 1;
+                    }
+                }
+                Err(e) => {
+                    progress.advance(u64::from(r.wanted - round));
+                    r.failed = Some(format!("{e:#}"));
+                }
+            }
+        }
+    }
+    let mut cells = Vec::new();
+    for slot in &group.slots {
+        let row = &rows[slot.row];
+        let status = match &slot.decision {
+            Decision::Skip {
+                reason,
+                projected_s,
+            } => CellStatus::Skipped {
+                reason: reason.clone(),
+                projected_s: Some(*projected_s),
+            },
+            Decision::Unsupported { reason } => CellStatus::Unsupported {
+                reason: reason.clone(),
+            },
+            Decision::Run => {
+                let r = running
+                    .iter_mut()
+                    .find(|r| r.row == slot.row)
+                    .expect("every runnable slot is running");
+                let status = match r.failed.take() {
+                    Some(reason) => CellStatus::Failed { reason },
+                    None => CellStatus::Done {
+                        repeats: std::mem::take(&mut r.repeats),
+                    },
+                };
+                let line = match &status {
+                    CellStatus::Done { repeats } => {
+                        let walls: Vec<f64> = repeats.iter().map(|r| r.summary.wall_ms).collect();
+                        let errors: u64 = repeats.iter().map(|r| r.summary.failed()).sum();
+                        format!(
+                            "{:.1} ms median of {} ({:.1}–{:.1}){}",
+                            median(walls.clone()),
+                            walls.len(),
+                            walls.iter().copied().fold(f64::INFINITY, f64::min),
+                            walls.iter().copied().fold(0.0, f64::max),
+                            if errors > 0 {
+                                format!(", {errors} failed requests")
+                            } else {
+                                String::new()
+                            }
+                        )
+                    }
+                    CellStatus::Failed { reason } => format!("failed: {reason}"),
+                    _ => String::new(),
+                };
+                progress.cell(&format!("{} · {}", row.id(), group.label), &line);
+                status
+            }
+        };
+        cells.push(Cell {
+            row: row.id().to_string(),
+            workload: group.workload.id.to_string(),
+            label: group.label.clone(),
+            plan: group.plan.clone(),
+            status,
+            host: None,
+        });
+    }
+    Ok(cells)
+}
+
+/// The load generators the selected workloads name, each noted once when
+/// missing.
+fn generator_lines(
+    options: &Options,
+    workloads: &[Workload],
+    progress: &mut Progress,
+    stop: &Stop,
+) -> Result<Vec<GeneratorLine>, Interrupted> {
+    let mut out = Vec::new();
+    let mut noted = Vec::new();
+    if options.target.is_some() {
+        return Ok(out); // generators run beside a local server only
+    }
+    for w in workloads {
+        let Some(plan) = (if options.quick {
+            w.quick_plans()
+        } else {
+            w.plans()
+        })
+        .into_iter()
+        .next() else {
+            continue;
+        };
+        for &g in w.generators {
+            stop.check()?;
+            if noted.contains(&g) {
+                continue;
+            }
+            progress.running(&format!("{g:?} on {}", w.id));
+            match generators::line(&options.exe, g, w, &plan, options.repeats, options.quick) {
+                Ok(line) => out.push(line),
+                Err(why) => {
+                    if why == generators::hint(g) {
+                        noted.push(g);
+                        progress.note(&format!("note: no {g:?} lines: {why}"));
+                    } else {
+                        progress.note(&format!("note: no {g:?} line on {}: {why}", w.id));
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use fanout_core::{Plan, TargetServer};
+use fanout_core::Plan;
 use fanout_server::{Config, Server};
 
 #[test]

@@ -9,6 +9,7 @@
 
 use std::error::Error;
 use std::net::TcpStream;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -32,6 +33,9 @@ use smol_hyper::rt::FuturesIo;
 const SELECT_ONLY: &str = "libcurl was compiled without HAVE_POLL, so it waits with select() and \
      fails every socket numbered 1024 or more; build with the workspace's .cargo/config.toml \
      (CFLAGS=-DHAVE_POLL), or add -DHAVE_POLL to your own CFLAGS, then rebuild";
+
+/// The CA bundle of a target without a CA: an empty file.
+const NO_CA: &str = "/dev/null";
 
 /// isahc's retry, declared for both fault checks (see the README).
 const ISAHC_RETRY: &str = "libcurl sends a request once more on a fresh connection when a reused \
@@ -97,11 +101,10 @@ impl Client {
             Client::Isahc => {
                 // The target's CA file is the only root: curl's rustls
                 // backend reads CAINFO alone (no CAPATH, no native store).
-                // Without one, an empty bundle: every certificate fails.
-                let trust = match target.ca_path() {
-                    Ok(path) => TrustStore::from_file(path),
-                    Err(_) => TrustStore::builder().build(),
-                };
+                // Without one, an empty bundle file, so every certificate
+                // fails (libcurl refuses an empty in-memory bundle as a bad
+                // argument, on every request, HTTPS or not).
+                let trust = TrustStore::from_file(target.ca_path().unwrap_or(Path::new(NO_CA)));
                 let negotiation = match protocol {
                     Protocol::Auto => VersionNegotiation::latest_compatible(),
                     Protocol::Http1 => VersionNegotiation::http11(),

@@ -183,7 +183,7 @@ impl Session for SmolSession {
 #[cfg(test)]
 mod tests {
     /// The vendored libcurl is the one the README describes: rustls for TLS,
-    /// nghttp2 for HTTP/2, `poll()` (see `build.rs`).
+    /// nghttp2 for HTTP/2 (`poll()` is `tests/many_fds.rs`'s to check).
     #[test]
     fn libcurl_has_rustls_and_http2() {
         let v = curl::Version::get();
@@ -193,7 +193,6 @@ mod tests {
             "TLS backend: {ssl}"
         );
         assert!(v.feature_http2(), "libcurl {} without HTTP/2", v.version());
-        assert!(!cfg!(curl_select_only), "libcurl built without HAVE_POLL");
         eprintln!(
             "libcurl {} ({ssl}, nghttp2 {})",
             v.version(),

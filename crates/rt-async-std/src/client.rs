@@ -1,4 +1,4 @@
-//! surf, built once per session and shared by every request.
+//! surf, built once per session, and the fetch of one request with it.
 //!
 //! surf's h1 client (http-client's `H1Client`) writes `Connection: keep-alive`
 //! over whatever the request says, so a `Connection: close` header alone
@@ -8,14 +8,17 @@
 //! and closes it after the response. A plan uses the one its keep-alive
 //! setting asks for.
 
-use std::error::Error as StdError;
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 
-use bytes::Bytes;
-use fanout_core::{ErrorKind, Fetched, Response, StartError};
+use fanout_core::{
+    Document, ErrorKind, FetchError, Fetched, Request, Response, StartError, Target,
+};
 
 /// surf's default `max_connections_per_host` (http-client's `Config::new`).
 pub(crate) const MAX_CONNECTIONS_PER_HOST: usize = 50;
+
+/// The TLS stack, for `fanout list`.
+pub(crate) const TLS: &str = "async-native-tls 0.3, native-tls 0.2, OpenSSL 3.6 (vendored)";
 
 /// The session's two clients, each shared by every request of a plan.
 pub(crate) struct Surf {
@@ -24,9 +27,11 @@ pub(crate) struct Surf {
 }
 
 impl Surf {
-    pub(crate) fn new() -> Result<Surf, StartError> {
+    pub(crate) fn new(target: &Target) -> Result<Surf, StartError> {
+        let tls = Arc::new(tls_connector(target)?);
         let build = |config: surf::Config| -> Result<Arc<surf::Client>, StartError> {
             let client: surf::Client = config
+                .set_tls_config(Some(Arc::clone(&tls)))
                 .try_into()
                 .map_err(|e| StartError(format!("cannot build the surf client: {e}")))?;
             Ok(Arc::new(client))
@@ -49,37 +54,64 @@ impl Surf {
     }
 }
 
-/// One GET: the status and the whole body, or the kind of failure.
-pub(crate) async fn get(client: Arc<surf::Client>, url: Arc<str>, keep_alive: bool) -> Fetched {
-    let mut req = client.get(&*url);
-    if !keep_alive {
-        // Sent as the contract asks; the h1 client overwrites it (see above).
-        req = req.header("Connection", "close");
+/// native-tls's connector with the built-in roots (OpenSSL's default paths
+/// and the ones openssl-probe finds) switched off and the target's CA as the
+/// only root (none: every certificate fails), handed to async-native-tls
+/// (whose own builder has no switch for the built-in roots).
+fn tls_connector(target: &Target) -> Result<async_native_tls::TlsConnector, StartError> {
+    let mut builder = native_tls::TlsConnector::builder();
+    builder.disable_built_in_roots(true);
+    if let Ok(pem) = target.ca_pem() {
+        let ca = native_tls::Certificate::from_pem(&pem)
+            .map_err(|e| StartError(format!("the target's CA is not PEM: {e}")))?;
+        builder.add_root_certificate(ca);
     }
-    let mut resp = req.await.map_err(|e| classify(&e).in_head())?;
-    let status = u16::from(resp.status());
-    let body = resp
-        .body_bytes()
-        .await
-        .map_err(|e| classify(&e).in_body())?;
-    Ok(Response {
-        status,
-        body: Bytes::from(body),
-    })
+    Ok(async_native_tls::TlsConnector::from(builder))
 }
 
-/// Classifies a surf error: by the `io::Error` in its chain when there is one,
-/// else by what the h1 client's message says.
+/// One GET: the status and the whole body or the decoded document.
+pub(crate) async fn get(client: Arc<surf::Client>, req: Request) -> Fetched {
+    let mut rb = client.get(&*req.url);
+    if !req.keep_alive {
+        // Sent as the contract asks; the h1 client overwrites it (see above).
+        rb = rb.header("Connection", "close");
+    }
+    let mut resp = rb.await.map_err(|e| surf_error(e, true))?;
+    let status = u16::from(resp.status());
+    if req.decode_json(status) {
+        // surf's JSON API: the body read whole, then serde_json.
+        let doc: Document = resp.body_json().await.map_err(|e| surf_error(e, false))?;
+        return Ok(Response::json(status, doc));
+    }
+    let body = resp.body_bytes().await.map_err(|e| surf_error(e, false))?;
+    Ok(Response::bytes(status, body))
+}
+
+/// Classifies a surf error (`head`: before the response head arrived): by
+/// the chain (I/O, JSON) when it holds a typed error, else by what the h1
+/// client's message says.
+fn surf_error(e: surf::Error, head: bool) -> FetchError {
+    let kind = classify(&e);
+    let kind = if head { kind.in_head() } else { kind.in_body() };
+    FetchError::new(kind, Box::<dyn std::error::Error + Send + Sync>::from(e))
+}
+
 fn classify(e: &surf::Error) -> ErrorKind {
-    let inner: &(dyn StdError + 'static) = AsRef::<dyn StdError>::as_ref(e);
+    let inner: &(dyn std::error::Error + 'static) = AsRef::<dyn std::error::Error>::as_ref(e);
+    let msg = e.to_string().to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| msg.contains(w));
+    // The pooled client turns a failed dial — TCP or TLS — into a plain
+    // message (deadpool's "error occured while creating a new object: …",
+    // status 400); the fresh client hands native-tls's error over as such.
+    if inner.is::<native_tls::Error>()
+        || has(&["ssl routines", "certificate verify", "handshake", "tls"])
+    {
+        return ErrorKind::Tls;
+    }
     if let Some(kind) = ErrorKind::from_chain(inner) {
         return kind;
     }
-    // The pooled client turns a failed dial into a plain message (deadpool's
-    // "error occured while creating a new object: <io error>", status 400);
     // async-h1 reports a bad or missing response head as a message too.
-    let msg = e.to_string().to_ascii_lowercase();
-    let has = |words: &[&str]| words.iter().any(|w| msg.contains(w));
     if has(&["creating a new object", "connection refused"]) {
         ErrorKind::Connect
     } else if has(&[
@@ -102,8 +134,6 @@ fn classify(e: &surf::Error) -> ErrorKind {
     ]) {
         ErrorKind::Protocol
     } else {
-        static ONCE: Once = Once::new();
-        ONCE.call_once(|| eprintln!("async-std-surf: unclassified error: {e}"));
         ErrorKind::Other
     }
 }

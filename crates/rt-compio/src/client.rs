@@ -1,37 +1,90 @@
-//! cyper, built once per session, and the fetch of one URL with it; errors
-//! classified into [`ErrorKind`].
+//! cyper, built once per session and protocol, and the fetch of one request
+//! with it; errors classified into [`ErrorKind`].
 
 use std::sync::Arc;
 
-use fanout_core::{ErrorKind, Fetched, Response};
+use fanout_core::{
+    Document, ErrorKind, FetchError, Fetched, Protocol, Request, Response, StartError, Target,
+};
+use rustls::pki_types::{CertificateDer, pem::PemObject};
 
-/// cyper's client with its defaults (hyper-util's pool inside, shared by clones).
-pub(crate) fn build() -> cyper::Result<cyper::Client> {
-    cyper::Client::new()
+/// The TLS stack, for `fanout list`.
+pub(crate) const TLS: &str = "compio-tls 0.10 (futures-rustls), rustls 0.23 (ring)";
+
+/// cyper's client for `protocol` (hyper-util's pool inside, shared by clones),
+/// with rustls trusting only the target's CA.
+pub(crate) fn build(target: &Target, protocol: Protocol) -> Result<cyper::Client, StartError> {
+    // ALPN offers what the client may speak; cleartext is HTTP/1.1 unless
+    // HTTP/2 is asked for (prior knowledge, `http2_only` in hyper-util).
+    let alpn: &[&[u8]] = match protocol {
+        Protocol::Auto => &[b"h2", b"http/1.1"],
+        Protocol::Http1 => &[b"http/1.1"],
+        Protocol::Http2 => &[b"h2"],
+    };
+    let mut b = cyper::ClientBuilder::new().use_rustls(Arc::new(rustls_config(target, alpn)?));
+    if protocol == Protocol::Http2 {
+        b = b.http2_prior_knowledge();
+    }
+    b.build()
+        .map_err(|e| StartError(format!("cannot build the cyper client: {e}")))
+}
+
+/// A rustls client configuration whose only root is the target's CA (none:
+/// every certificate fails), with rustls's ring provider given explicitly
+/// (other providers are linked into the same binary), offering `alpn`.
+fn rustls_config(target: &Target, alpn: &[&[u8]]) -> Result<rustls::ClientConfig, StartError> {
+    let mut roots = rustls::RootCertStore::empty();
+    if let Ok(pem) = target.ca_pem() {
+        for cert in CertificateDer::pem_slice_iter(&pem) {
+            let cert = cert.map_err(|e| StartError(format!("the target's CA is not PEM: {e}")))?;
+            roots
+                .add(cert)
+                .map_err(|e| StartError(format!("the target's CA is not usable: {e}")))?;
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| StartError(format!("cannot configure rustls: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    Ok(config)
 }
 
 /// One GET with the session's client; the future owns everything it needs.
-pub(crate) async fn get(client: cyper::Client, url: Arc<str>, keep_alive: bool) -> Fetched {
-    let mut request = client.get(&*url).map_err(|e| classify(&e))?;
-    if !keep_alive {
-        request = request
+pub(crate) async fn get(client: cyper::Client, req: Request) -> Fetched {
+    let mut rb = client.get(&*req.url).map_err(|e| error(e, true))?;
+    if !req.keep_alive {
+        rb = rb
             .header("connection", "close")
-            .map_err(|e| classify(&e))?;
+            .map_err(|e| error(e, true))?;
     }
-    let response = request.send().await.map_err(|e| classify(&e).in_head())?;
-    let status = response.status().as_u16();
-    let body = response.bytes().await.map_err(|e| classify(&e).in_body())?;
-    Ok(Response { status, body })
+    let resp = rb.send().await.map_err(|e| error(e, true))?;
+    let status = resp.status().as_u16();
+    if req.decode_json(status) {
+        // cyper's JSON API: the body collected, then serde_json.
+        let doc: Document = resp.json().await.map_err(|e| error(e, false))?;
+        return Ok(Response::json(status, doc));
+    }
+    let body = resp.bytes().await.map_err(|e| error(e, false))?;
+    Ok(Response::bytes(status, body))
 }
 
-/// An I/O error in the chain decides first; then what cyper and hyper say.
-fn classify(e: &cyper::Error) -> ErrorKind {
-    if let Some(kind) = ErrorKind::from_chain(e) {
-        return kind;
-    }
-    match e {
-        cyper::Error::Timeout => ErrorKind::Timeout,
-        cyper::Error::HyperClient(e) if e.is_connect() => ErrorKind::Connect,
-        _ => ErrorKind::from_hyper_chain(e),
-    }
+/// Classifies a cyper error; `head`: before the response head arrived. A
+/// rustls error anywhere decides first (`tls`), then a JSON error, then
+/// I/O; then what cyper and hyper say.
+fn error(e: cyper::Error, head: bool) -> FetchError {
+    let kind = match ErrorKind::from_chain(&e) {
+        Some(kind) => kind,
+        None => match &e {
+            cyper::Error::Timeout => ErrorKind::Timeout,
+            cyper::Error::Rustls(_) => ErrorKind::Tls,
+            cyper::Error::Json(_) => ErrorKind::Decode,
+            cyper::Error::HyperClient(c) if c.is_connect() => ErrorKind::Connect,
+            _ => ErrorKind::from_hyper_chain(&e),
+        },
+    };
+    let kind = if head { kind.in_head() } else { kind.in_body() };
+    FetchError::new(kind, e)
 }

@@ -1,20 +1,30 @@
-//! The two HTTP clients of the smol rows, each built once per session and
-//! shared by every request.
+//! The two HTTP clients of the smol rows, each built once per session (and
+//! protocol) and shared by every request.
 //!
 //! - isahc's `HttpClient` owns libcurl's connection cache.
 //! - hyper's `client::conn::http1` API has no pool, so [`HyperPool`] keeps
 //!   the idle connections: a request takes one that `is_ready()` or dials a
-//!   new one, and hands it back once its body is read (keep-alive on only).
+//!   new one (TCP, then TLS for `https`), and hands it back once its body is
+//!   read (keep-alive on only).
 
 use std::error::Error;
 use std::net::TcpStream;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use fanout_core::{ErrorKind, Fetched, Response, StartError};
+use fanout_core::row::{ANY_PROTOCOL, HTTP1_ONLY};
+use fanout_core::sample::chain;
+use fanout_core::{
+    Document, ErrorKind, FetchError, Fetched, Protocol, Request, Response, StartError, Target,
+};
+use futures_rustls::TlsConnector;
 use http_body_util::{BodyExt, Empty};
 use hyper::client::conn::http1::{self, SendRequest};
 use isahc::AsyncReadResponseExt;
+use isahc::config::{Configurable, VersionNegotiation};
+use isahc::tls::{TlsConfig, TrustStore};
+use rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
 use smol::Async;
 use smol_hyper::rt::FuturesIo;
 
@@ -24,17 +34,27 @@ const SELECT_ONLY: &str = "libcurl was compiled without HAVE_POLL, so it waits w
      fails every socket numbered 1024 or more; build with the workspace's .cargo/config.toml \
      (CFLAGS=-DHAVE_POLL), or add -DHAVE_POLL to your own CFLAGS, then rebuild";
 
+/// The CA bundle of a target without a CA: an empty file.
+const NO_CA: &str = "/dev/null";
+
+/// isahc's retry, declared for both fault checks (see the README).
+const ISAHC_RETRY: &str = "libcurl sends a request once more on a fresh connection when a reused \
+     connection is reset before any response byte (its \"connection died, retrying\" rule; isahc has \
+     no switch for it), so the server injects more resets than the plan implies. Every request is \
+     still classified as the plan implies (the row reports `reset`); only the server's count differs";
+
 /// Which HTTP client a smol row uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Client {
-    /// `isahc::HttpClient` with default settings (libcurl, HTTP/1.1, no TLS).
+    /// `isahc::HttpClient`: libcurl with rustls (rustls-ffi) and nghttp2.
     Isahc,
-    /// hyper's `client::conn::http1` over `Async<TcpStream>`, with a small pool.
+    /// hyper's `client::conn::http1` over `Async<TcpStream>` (futures-rustls
+    /// for TLS), with a small pool.
     Hyper,
 }
 
 impl Client {
-    /// The client's crate name, for `fanout list`.
+    /// The client's name, for `fanout list`.
     pub fn name(self) -> &'static str {
         match self {
             Client::Isahc => "isahc (libcurl)",
@@ -42,20 +62,90 @@ impl Client {
         }
     }
 
-    pub(crate) fn build(self) -> Result<Built, StartError> {
-        Ok(match self {
-            Client::Isahc => {
-                if cfg!(curl_select_only) {
-                    return Err(StartError(SELECT_ONLY.into()));
-                }
-                Built::Isahc(
-                    isahc::HttpClient::new()
-                        .map_err(|e| StartError(format!("cannot build the isahc client: {e}")))?,
-                )
-            }
-            Client::Hyper => Built::Hyper(Arc::new(HyperPool::default())),
-        })
+    /// The TLS stack, for `fanout list`.
+    pub fn tls(self) -> &'static str {
+        match self {
+            Client::Isahc => "libcurl's rustls backend: rustls-ffi 0.15, rustls 0.23 (aws-lc-rs)",
+            Client::Hyper => "futures-rustls 0.26, rustls 0.23 (ring)",
+        }
     }
+
+    /// The HTTP versions the client can be held to.
+    pub fn protocols(self) -> &'static [Protocol] {
+        match self {
+            Client::Isahc => ANY_PROTOCOL,
+            // The pool speaks hyper's http1 connection API only.
+            Client::Hyper => HTTP1_ONLY,
+        }
+    }
+
+    /// Known deviations from the conformance kit.
+    pub fn deviations(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Client::Isahc => &[("faults", ISAHC_RETRY), ("json-faults", ISAHC_RETRY)],
+            Client::Hyper => &[],
+        }
+    }
+
+    /// Whether the row can start at all in this build.
+    pub(crate) fn check(self) -> Result<(), StartError> {
+        if self == Client::Isahc && cfg!(curl_select_only) {
+            return Err(StartError(SELECT_ONLY.into()));
+        }
+        Ok(())
+    }
+
+    /// Builds the client for `target` and `protocol`.
+    pub(crate) fn build(self, target: &Target, protocol: Protocol) -> Result<Built, StartError> {
+        match self {
+            Client::Isahc => {
+                // The target's CA file is the only root: curl's rustls
+                // backend reads CAINFO alone (no CAPATH, no native store).
+                // Without one, an empty bundle file, so every certificate
+                // fails (libcurl refuses an empty in-memory bundle as a bad
+                // argument, on every request, HTTPS or not).
+                let trust = TrustStore::from_file(target.ca_path().unwrap_or(Path::new(NO_CA)));
+                let negotiation = match protocol {
+                    Protocol::Auto => VersionNegotiation::latest_compatible(),
+                    Protocol::Http1 => VersionNegotiation::http11(),
+                    Protocol::Http2 => VersionNegotiation::http2(),
+                };
+                let c = isahc::HttpClient::builder()
+                    .tls_config(TlsConfig::builder().trust_store(trust).build())
+                    .version_negotiation(negotiation)
+                    .build()
+                    .map_err(|e| StartError(format!("cannot build the isahc client: {e}")))?;
+                Ok(Built::Isahc(c))
+            }
+            Client::Hyper => Ok(Built::Hyper(Arc::new(HyperPool {
+                tls: TlsConnector::from(Arc::new(rustls_config(target)?)),
+                idle: Default::default(),
+            }))),
+        }
+    }
+}
+
+/// A rustls client configuration whose only root is the target's CA (none:
+/// every certificate fails), with rustls's ring provider given explicitly
+/// (other providers are linked into the same binary), offering `http/1.1`.
+fn rustls_config(target: &Target) -> Result<rustls::ClientConfig, StartError> {
+    let mut roots = rustls::RootCertStore::empty();
+    if let Ok(pem) = target.ca_pem() {
+        for cert in CertificateDer::pem_slice_iter(&pem) {
+            let cert = cert.map_err(|e| StartError(format!("the target's CA is not PEM: {e}")))?;
+            roots
+                .add(cert)
+                .map_err(|e| StartError(format!("the target's CA is not usable: {e}")))?;
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| StartError(format!("cannot configure rustls: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 /// A built client; cloning shares its connections.
@@ -70,87 +160,171 @@ impl Built {
     /// hyper connection tasks.
     pub(crate) fn get(
         &self,
-        ex: Arc<smol::Executor<'static>>,
-        url: Arc<str>,
-        keep_alive: bool,
+        ex: &Arc<smol::Executor<'static>>,
+        req: Request,
     ) -> impl Future<Output = Fetched> + Send + use<> {
-        let client = self.clone();
+        let (client, ex) = (self.clone(), Arc::clone(ex));
         async move {
             match client {
-                Built::Isahc(c) => {
-                    let mut req = isahc::Request::get(&*url);
-                    if !keep_alive {
-                        req = req.header(isahc::http::header::CONNECTION, "close");
-                    }
-                    let req = req.body(()).map_err(|_| ErrorKind::Other)?;
-                    let mut resp = c
-                        .send_async(req)
-                        .await
-                        .map_err(|e| classify(&e).in_head())?;
-                    let status = resp.status().as_u16();
-                    let body = resp.bytes().await.map_err(|e| classify(&e).in_body())?;
-                    Ok(Response {
-                        status,
-                        body: Bytes::from(body),
-                    })
-                }
-                Built::Hyper(pool) => pool.get(&ex, &url, keep_alive).await,
+                Built::Isahc(c) => isahc_get(&c, req).await,
+                Built::Hyper(pool) => pool.get(&ex, req).await,
             }
         }
     }
 }
 
+async fn isahc_get(c: &isahc::HttpClient, req: Request) -> Fetched {
+    let mut rb = isahc::Request::get(&*req.url);
+    if !req.keep_alive {
+        rb = rb.header(isahc::http::header::CONNECTION, "close");
+    }
+    let request = rb
+        .body(())
+        .map_err(|e| FetchError::new(ErrorKind::Other, e))?;
+    let mut resp = c
+        .send_async(request)
+        .await
+        .map_err(|e| FetchError::new(isahc_kind(&e).in_head(), e))?;
+    let status = resp.status().as_u16();
+    if req.decode_json(status) {
+        // isahc's JSON API: reads the body whole, then serde_json.
+        let doc: Document = resp
+            .json()
+            .await
+            .map_err(|e| FetchError::new(isahc_kind(&e).in_body(), e))?;
+        return Ok(Response::json(status, doc));
+    }
+    let body = resp
+        .bytes()
+        .await
+        .map_err(|e| FetchError::new(isahc_kind(&e).in_body(), e))?;
+    Ok(Response::bytes(status, body))
+}
+
+/// Classifies an isahc error by the curl error behind it when there is one
+/// (isahc files a failed TLS handshake under `ConnectionFailed`), else by
+/// isahc's kind, else by the chain (I/O, JSON).
+fn isahc_kind(e: &(dyn Error + 'static)) -> ErrorKind {
+    for err in chain(e) {
+        if let Some(c) = err.downcast_ref::<curl::Error>() {
+            if c.is_ssl_connect_error()
+                || c.is_peer_failed_verification()
+                || c.is_ssl_cacert()
+                || c.is_ssl_cacert_badfile()
+                || c.is_ssl_certproblem()
+                || c.is_ssl_cipher()
+                || c.is_ssl_issuer_error()
+                || c.is_ssl_crl_badfile()
+                || c.is_ssl_shutdown_failed()
+            {
+                return ErrorKind::Tls;
+            }
+            if c.is_partial_file() {
+                return ErrorKind::Truncated;
+            }
+            if c.is_got_nothing() || c.is_recv_error() || c.is_send_error() {
+                return ErrorKind::Reset;
+            }
+            if c.is_couldnt_connect() || c.is_couldnt_resolve_host() {
+                return ErrorKind::Connect;
+            }
+            if c.is_operation_timedout() {
+                return ErrorKind::Timeout;
+            }
+            if c.is_http2_error() || c.is_http2_stream_error() {
+                return ErrorKind::Protocol;
+            }
+        }
+    }
+    if let Some(kind) = ErrorKind::from_chain(e) {
+        return kind;
+    }
+    use isahc::error::ErrorKind as K;
+    for err in chain(e) {
+        if let Some(i) = err.downcast_ref::<isahc::Error>() {
+            return match i.kind() {
+                K::BadServerCertificate | K::TlsEngine | K::InvalidTlsConfiguration => {
+                    ErrorKind::Tls
+                }
+                K::ConnectionFailed | K::NameResolution => ErrorKind::Connect,
+                K::Timeout => ErrorKind::Timeout,
+                K::ProtocolViolation | K::InvalidContentEncoding => ErrorKind::Protocol,
+                _ => ErrorKind::Other,
+            };
+        }
+    }
+    ErrorKind::Other
+}
+
 type Sender = SendRequest<Empty<Bytes>>;
 
-/// Idle keep-alive connections for hyper's connection API.
-#[derive(Default)]
+/// Idle keep-alive connections for hyper's connection API, one list per
+/// scheme (a session talks to one target), and the TLS connector.
 pub(crate) struct HyperPool {
-    idle: Mutex<Vec<Sender>>,
+    tls: TlsConnector,
+    /// `[http, https]`.
+    idle: [Mutex<Vec<Sender>>; 2],
 }
 
 impl HyperPool {
-    async fn get(
-        self: Arc<Self>,
-        ex: &smol::Executor<'static>,
-        url: &str,
-        keep_alive: bool,
-    ) -> Fetched {
-        let uri: hyper::Uri = url.parse().map_err(|_| ErrorKind::Other)?;
-        let authority = uri.authority().ok_or(ErrorKind::Other)?.as_str();
+    async fn get(self: Arc<Self>, ex: &smol::Executor<'static>, req: Request) -> Fetched {
+        let other = |e| FetchError::new(ErrorKind::Other, e);
+        let uri: hyper::Uri = req.url.parse().map_err(other)?;
+        let https = uri.scheme_str() == Some("https");
+        let authority = uri
+            .authority()
+            .ok_or_else(|| FetchError::from(ErrorKind::Other))?
+            .clone();
         // With keep-alive off every request gets a fresh connection.
-        let reused = if keep_alive { self.checkout() } else { None };
+        let reused = if req.keep_alive {
+            self.checkout(https)
+        } else {
+            None
+        };
         let mut sender = match reused {
             Some(s) => s,
-            None => dial(ex, authority).await?,
+            None => self.dial(ex, &authority, https).await?,
         };
-        let mut req = hyper::Request::get(uri.path_and_query().map_or("/", |p| p.as_str()))
-            .header(hyper::header::HOST, authority);
-        if !keep_alive {
-            req = req.header(hyper::header::CONNECTION, "close");
+        let mut rb = hyper::Request::get(uri.path_and_query().map_or("/", |p| p.as_str()))
+            .header(hyper::header::HOST, authority.as_str());
+        if !req.keep_alive {
+            rb = rb.header(hyper::header::CONNECTION, "close");
         }
-        let req = req.body(Empty::new()).map_err(|_| ErrorKind::Other)?;
+        let request = rb
+            .body(Empty::new())
+            .map_err(|e| FetchError::new(ErrorKind::Other, e))?;
         let resp = sender
-            .send_request(req)
+            .send_request(request)
             .await
-            .map_err(|e| classify(&e).in_head())?;
+            .map_err(|e| FetchError::new(ErrorKind::from_hyper_chain(&e).in_head(), e))?;
         let status = resp.status().as_u16();
         let body = resp
             .into_body()
             .collect()
             .await
-            .map_err(|e| classify(&e).in_body())?;
-        if keep_alive {
-            self.checkin(ex, sender);
+            .map_err(|e| FetchError::new(ErrorKind::from_hyper_chain(&e).in_body(), e))?
+            .to_bytes();
+        if req.keep_alive {
+            self.checkin(ex, https, sender);
         }
-        Ok(Response {
-            status,
-            body: body.to_bytes(),
-        })
+        if req.decode_json(status) {
+            // hyper has no JSON API: its users collect, then serde_json.
+            let doc: Document =
+                serde_json::from_slice(&body).map_err(|e| FetchError::new(ErrorKind::Decode, e))?;
+            return Ok(Response::json(status, doc));
+        }
+        Ok(Response::bytes(status, body))
+    }
+
+    fn idle(&self, https: bool) -> std::sync::MutexGuard<'_, Vec<Sender>> {
+        self.idle[usize::from(https)]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// An idle connection ready for a request; closed ones are dropped.
-    fn checkout(&self) -> Option<Sender> {
-        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+    fn checkout(&self, https: bool) -> Option<Sender> {
+        let mut idle = self.idle(https);
         while let Some(s) = idle.pop() {
             if s.is_ready() {
                 return Some(s);
@@ -161,73 +335,63 @@ impl HyperPool {
 
     /// Returns a connection whose response is fully read. If its task has not
     /// yet noticed the end of the response, a task waits for it to be ready.
-    fn checkin(self: Arc<Self>, ex: &smol::Executor<'static>, mut s: Sender) {
+    fn checkin(self: Arc<Self>, ex: &smol::Executor<'static>, https: bool, mut s: Sender) {
         if s.is_ready() {
-            self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(s);
+            self.idle(https).push(s);
         } else if !s.is_closed() {
             ex.spawn(async move {
                 if s.ready().await.is_ok() {
-                    self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(s);
+                    self.idle(https).push(s);
                 }
             })
             .detach();
         }
     }
-}
 
-/// Opens a TCP connection and hands it to hyper; the connection runs as a
-/// task on `ex` until it closes. Any failure here is a connect error.
-async fn dial(ex: &smol::Executor<'static>, authority: &str) -> Result<Sender, ErrorKind> {
-    let addr = smol::net::resolve(authority)
-        .await
-        .ok()
-        .and_then(|a| a.into_iter().next())
-        .ok_or(ErrorKind::Connect)?;
-    let stream = Async::<TcpStream>::connect(addr)
-        .await
-        .map_err(|_| ErrorKind::Connect)?;
-    let (sender, conn) = http1::handshake(FuturesIo::new(stream))
-        .await
-        .map_err(|_| ErrorKind::Connect)?;
-    ex.spawn(async move {
-        let _ = conn.await;
-    })
-    .detach();
-    Ok(sender)
-}
-
-/// Classifies a client error: by the `io::Error` in its chain when there is
-/// one, else by the isahc or hyper error it is (or an `io::Error` wraps).
-fn classify(e: &(dyn Error + 'static)) -> ErrorKind {
-    // An io::Error's `source()` skips the error it wraps: look at it directly.
-    let inner = match e
-        .downcast_ref::<std::io::Error>()
-        .and_then(|io| io.get_ref())
-    {
-        Some(wrapped) => wrapped as &(dyn Error + 'static),
-        None => e,
-    };
-    ErrorKind::from_chain(e)
-        .or_else(|| isahc_kind(inner))
-        .unwrap_or_else(|| ErrorKind::from_hyper_chain(inner))
-}
-
-/// Classifies an `isahc::Error`, refined by the curl error behind it.
-fn isahc_kind(err: &(dyn Error + 'static)) -> Option<ErrorKind> {
-    use isahc::error::ErrorKind as K;
-    let e = err.downcast_ref::<isahc::Error>()?;
-    if let Some(c) = e.source().and_then(|s| s.downcast_ref::<curl::Error>()) {
-        if c.is_partial_file() {
-            return Some(ErrorKind::Truncated);
-        }
-        if c.is_got_nothing() || c.is_recv_error() || c.is_send_error() {
-            return Some(ErrorKind::Reset);
+    /// Opens a TCP connection (a failure is `connect`), then for `https` a
+    /// TLS session (a failure is `tls`), and hands it to hyper; the
+    /// connection runs as a task on `ex` until it closes.
+    async fn dial(
+        &self,
+        ex: &smol::Executor<'static>,
+        authority: &hyper::http::uri::Authority,
+        https: bool,
+    ) -> Result<Sender, FetchError> {
+        let connect = |e: std::io::Error| FetchError::new(ErrorKind::Connect, e);
+        let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
+        let host = authority.host();
+        let addr = smol::net::resolve((host.trim_start_matches('[').trim_end_matches(']'), port))
+            .await
+            .map_err(connect)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| FetchError::from(ErrorKind::Connect))?;
+        let stream = Async::<TcpStream>::connect(addr).await.map_err(connect)?;
+        let head = |e: hyper::Error| FetchError::new(ErrorKind::from_hyper_chain(&e).in_head(), e);
+        if https {
+            let name = ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']'))
+                .map_err(|e| FetchError::new(ErrorKind::Tls, e))?
+                .to_owned();
+            let tls = self
+                .tls
+                .connect(name, stream)
+                .await
+                .map_err(|e| FetchError::new(ErrorKind::Tls, e))?;
+            let (sender, conn) = http1::handshake(FuturesIo::new(tls)).await.map_err(head)?;
+            ex.spawn(async move {
+                let _ = conn.await;
+            })
+            .detach();
+            Ok(sender)
+        } else {
+            let (sender, conn) = http1::handshake(FuturesIo::new(stream))
+                .await
+                .map_err(head)?;
+            ex.spawn(async move {
+                let _ = conn.await;
+            })
+            .detach();
+            Ok(sender)
         }
     }
-    Some(match e.kind() {
-        K::ConnectionFailed | K::NameResolution => ErrorKind::Connect,
-        K::Timeout => ErrorKind::Timeout,
-        K::ProtocolViolation | K::InvalidContentEncoding => ErrorKind::Protocol,
-        _ => ErrorKind::Other,
-    })
 }

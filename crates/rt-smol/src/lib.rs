@@ -1,17 +1,23 @@
-//! Rows on smol. One type, [`Smol`], with one parameter, the client:
+//! Rows on smol. One type, [`Smol`], with two parameters, the client and
+//! the idiom:
 //!
-//! - [`isahc`]: libcurl's multi interface, driven by isahc's own agent
-//!   thread; the futures it hands out are polled on smol;
-//! - [`hyper`]'s http1 client connection API over smol's `Async<TcpStream>`
-//!   (through the `smol-hyper` adapter), with a small pool of idle
-//!   connections (`client.rs`): the same HTTP/1 stack as the `tokio-hyper`
-//!   row, so the runtime is the difference.
+//! - [`Client::Isahc`]: isahc 2 — libcurl's multi interface on isahc's own
+//!   agent thread, with curl's rustls backend and nghttp2 — whose futures
+//!   are polled on smol;
+//! - [`Client::Hyper`]: hyper's `client::conn::http1` over smol's
+//!   `Async<TcpStream>` (TLS by futures-rustls), through the `smol-hyper`
+//!   adapter, with a small pool of idle connections (`client.rs`): the same
+//!   HTTP/1 code as the `tokio-hyper` row, so the runtime is the difference.
+//!
+//! The rows are the table [`ROWS`]: both clients with a task per request
+//! (`spawn`), and `smol-hyper-join-all`, the same hyper client with
+//! `join_all` in the calling task, so a second runtime has an idiom row.
 //!
 //! The runtime is a `smol::Executor` run on one thread per core: the
 //! calling thread runs it inside `smol::block_on` during a fan-out, and
-//! `cores - 1` worker threads run it for the life of the session. Requests
-//! are tasks spawned on it (via [`fanout_core::drive::run_async`]); the
-//! heartbeat is a task ticking on `smol::Timer`.
+//! `cores - 1` worker threads run it for the life of the session. The
+//! heartbeat is a task ticking on `smol::Timer`, and every request races its
+//! timeout on the same timer.
 
 #![forbid(unsafe_code)]
 
@@ -20,27 +26,42 @@ mod client;
 use std::future::Future;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use fanout_core::drive::{self, BoxFuture, Executor};
-use fanout_core::{Description, Model, Outcome, Plan, Runtime, Session, StartError, Upstream};
+use fanout_core::drive::{self, Executor, Spawn};
+use fanout_core::{
+    AsyncIdiom, Clients, Description, Model, Outcome, Plan, Row, Session, StartError, Target,
+};
+use futures_util::FutureExt;
+use futures_util::future::Map;
 
 pub use client::Client;
 
-/// A smol row: one executor on one thread per core, and a client.
+/// Every smol row: id, client, idiom.
+pub const ROWS: [Smol; 3] = [
+    Smol::new("smol-isahc", Client::Isahc, AsyncIdiom::Spawn),
+    Smol::new("smol-hyper", Client::Hyper, AsyncIdiom::Spawn),
+    Smol::new("smol-hyper-join-all", Client::Hyper, AsyncIdiom::JoinAll),
+];
+
+/// A smol row: one executor on one thread per core, a client and an idiom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Smol {
+    id: &'static str,
     /// The HTTP client.
     pub client: Client,
+    /// The loop that runs the requests.
+    pub idiom: AsyncIdiom,
 }
 
 impl Smol {
+    const fn new(id: &'static str, client: Client, idiom: AsyncIdiom) -> Smol {
+        Smol { id, client, idiom }
+    }
+
     /// The rows of this family, for the registry.
-    pub fn rows() -> Vec<Box<dyn Runtime>> {
-        [Client::Isahc, Client::Hyper]
-            .into_iter()
-            .map(|client| Box::new(Smol { client }) as Box<dyn Runtime>)
-            .collect()
+    pub fn rows() -> Vec<Box<dyn Row>> {
+        ROWS.iter().map(|r| Box::new(*r) as Box<dyn Row>).collect()
     }
 }
 
@@ -48,50 +69,35 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-impl Runtime for Smol {
+impl Row for Smol {
     fn id(&self) -> &'static str {
-        match self.client {
-            Client::Isahc => "smol-isahc",
-            Client::Hyper => "smol-hyper",
-        }
+        self.id
     }
 
     fn describe(&self) -> Description {
-        Description {
-            runtime: format!("smol (Executor on {} threads)", cores()),
-            client: self.client.name(),
-            model: Model::Async,
-            upstream: Upstream::Maintained,
-            max_concurrency: None,
-            tuned: None,
-            deviations: match self.client {
-                Client::Isahc => &[(
-                    "faults",
-                    "libcurl retries a request once more on a fresh connection when a reused connection \
-                     is reset before any response byte, so the server injects more resets than the plan \
-                     implies; isahc has no switch for it. Every request is still classified as the plan \
-                     implies (the row reports `reset`), only the server's count differs",
-                )],
-                Client::Hyper => &[],
-            },
-        }
+        let runtime = format!("smol (Executor on {} threads)", cores());
+        Description::new(runtime, self.client.name(), Model::Async)
+            .with_tls(self.client.tls())
+            .with_protocols(self.client.protocols())
+            .with_idiom(self.idiom.into())
+            .with_deviations(self.client.deviations())
     }
 
-    fn start(&self) -> Result<Box<dyn Session>, StartError> {
-        let exec = SmolExecutor {
-            ex: Arc::new(smol::Executor::new()),
-        };
+    fn start(&self, target: &Target) -> Result<Box<dyn Session>, StartError> {
+        self.client.check()?;
+        let exec = SmolExec(Arc::new(smol::Executor::new()));
         let (stop, stopped) = smol::channel::bounded::<()>(1);
         let mut session = SmolSession {
-            kind: self.client,
-            client: self.client.build()?,
+            exec,
+            row: *self,
+            target: target.clone(),
+            clients: Clients::default(),
             warm: false,
             stop: Some(stop),
             workers: Vec::new(),
-            exec,
         };
         for i in 1..cores() {
-            let (ex, stopped) = (Arc::clone(&session.exec.ex), stopped.clone());
+            let (ex, stopped) = (Arc::clone(&session.exec.0), stopped.clone());
             session.workers.push(
                 std::thread::Builder::new()
                     .name(format!("smol-worker-{i}"))
@@ -106,35 +112,32 @@ impl Runtime for Smol {
 
 /// [`Executor`] for one shared `smol::Executor`.
 #[derive(Clone)]
-struct SmolExecutor {
-    ex: Arc<smol::Executor<'static>>,
+struct SmolExec(Arc<smol::Executor<'static>>);
+
+impl Executor for SmolExec {
+    type Sleep = Map<smol::Timer, fn(Instant)>;
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        smol::block_on(self.0.run(future))
+    }
+    fn sleep(&self, d: Duration) -> Self::Sleep {
+        smol::Timer::after(d).map(drop as fn(Instant))
+    }
 }
 
-impl Executor for SmolExecutor {
-    fn block_on<F: Future>(&self, future: F) -> F::Output {
-        smol::block_on(self.ex.run(future))
-    }
-
-    fn spawn<F>(&self, future: F) -> BoxFuture<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        Box::pin(self.ex.spawn(future))
-    }
-
-    fn sleep(&self, d: Duration) -> BoxFuture<()> {
-        Box::pin(async move {
-            smol::Timer::after(d).await;
-        })
+impl<F: Future<Output: Send> + Send + 'static> Spawn<F> for SmolExec {
+    // async-executor's tasks resume a panic in whoever awaits them.
+    type Handle = smol::Task<F::Output>;
+    fn spawn(&self, future: F) -> Self::Handle {
+        self.0.spawn(future)
     }
 }
 
 struct SmolSession {
-    exec: SmolExecutor,
-    kind: Client,
-    client: client::Built,
-    /// The last plan ran with keep-alive: the client may hold open connections.
+    exec: SmolExec,
+    row: Smol,
+    target: Target,
+    clients: Clients<client::Built>,
+    /// The last plan ran with keep-alive: the clients may hold open connections.
     warm: bool,
     /// Dropped to stop the workers: their `recv()` then fails, ending `run`.
     stop: Option<smol::channel::Sender<()>>,
@@ -143,6 +146,8 @@ struct SmolSession {
 
 impl Drop for SmolSession {
     fn drop(&mut self) {
+        // The clients (and their connection tasks) go before the executor.
+        self.clients.clear();
         drop(self.stop.take());
         for t in self.workers.drain(..) {
             let _ = t.join();
@@ -151,21 +156,47 @@ impl Drop for SmolSession {
 }
 
 impl Session for SmolSession {
-    fn fan_out(&mut self, plan: &Plan) -> Outcome {
+    fn fan_out(&mut self, plan: &Plan) -> Result<Outcome, StartError> {
         // libcurl reuses a cached connection whatever the request's
         // `Connection` header says: a keep-alive-off plan after a keep-alive
-        // one starts from a new client (before the clock starts).
-        if self.warm && !plan.keep_alive {
-            match self.kind.build() {
-                Ok(fresh) => self.client = fresh,
-                Err(e) => eprintln!("warning: {e}; keeping the warm client"),
-            }
+        // one starts from new clients (built below, before the clock starts).
+        if self.row.client == Client::Isahc && self.warm && !plan.keep_alive {
+            self.clients.clear();
         }
         self.warm = plan.keep_alive;
-        let (client, keep_alive) = (self.client.clone(), plan.keep_alive);
-        let ex = Arc::clone(&self.exec.ex);
-        drive::run_async(&self.exec, plan, move |url| {
-            client.get(Arc::clone(&ex), url, keep_alive)
-        })
+        let (row, target) = (self.row.client, &self.target);
+        let client = self
+            .clients
+            .get(plan.protocol, |p| row.build(target, p))?
+            .clone();
+        let ex = Arc::clone(&self.exec.0);
+        Ok(drive::run(
+            &self.exec,
+            self.row.idiom,
+            plan,
+            &self.target,
+            move |req| client.get(&ex, req),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The vendored libcurl is the one the README describes: rustls for TLS,
+    /// nghttp2 for HTTP/2 (`poll()` is `tests/many_fds.rs`'s to check).
+    #[test]
+    fn libcurl_has_rustls_and_http2() {
+        let v = curl::Version::get();
+        let ssl = v.ssl_version().unwrap_or_default();
+        assert!(
+            ssl.to_ascii_lowercase().contains("rustls"),
+            "TLS backend: {ssl}"
+        );
+        assert!(v.feature_http2(), "libcurl {} without HTTP/2", v.version());
+        eprintln!(
+            "libcurl {} ({ssl}, nghttp2 {})",
+            v.version(),
+            v.nghttp2_version().unwrap_or("?")
+        );
     }
 }

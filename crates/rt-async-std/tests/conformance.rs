@@ -1,0 +1,21 @@
+//! The conformance kit on every row of this crate, against a live server;
+//! a second server (another CA) serves the `untrusted` check. Rows run one
+//! after another: the kit reads the server's counters around each fan-out.
+
+use fanout_server::{Config, Server};
+
+#[test]
+fn every_row_conforms() {
+    let server = Server::start(Config::default()).expect("the server starts");
+    let other = Server::start(Config::default()).expect("the second server starts");
+    for row in rt_async_std::AsyncStd::rows() {
+        let report = fanout_core::conformance::check(row.as_ref(), &server, &other);
+        // Every check's line, passed or not (`cargo test -- --nocapture`).
+        print!("{report}");
+        assert!(
+            report.passed(),
+            "row {} does not conform:\n{report}",
+            row.id()
+        );
+    }
+}

@@ -15,16 +15,6 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-/// The workspace root, as built.
-fn root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .ancestors()
-        .nth(2)
-        .unwrap_or(manifest)
-        .to_path_buf()
-}
-
 /// The requirements file the environment is built from.
 pub fn requirements() -> PathBuf {
     crate::paths::root().join("baselines/python/requirements.txt")

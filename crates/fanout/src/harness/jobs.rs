@@ -149,25 +149,30 @@ mod tests {
     }
 
     #[test]
-    fn every_row_gets_a_slot_and_rows_without_tls_are_unsupported_on_https() {
+    fn every_row_gets_a_slot_with_its_decision() {
         let rows =
             crate::registry::select(&["sequential-ureq".into(), "tokio-reqwest".into()]).unwrap();
-        let api = Workload::get("api").unwrap();
-        let c10k = Workload::get("c10k").unwrap();
+        let h2 = Workload::get("h2").unwrap();
         let missing = vec![None, Some("nothing here".to_string())];
-        let g = groups(
-            &rows,
-            &missing,
-            &[api, c10k],
-            false,
-            Duration::from_secs(15),
-        );
-        assert_eq!(g.len(), 2);
+        let g = groups(&rows, &missing, &[h2], true, Duration::from_secs(15));
+        assert_eq!(g.len(), 2, "h2 has an HTTP/1.1 and an HTTP/2 plan");
         assert!(g.iter().all(|g| g.slots.len() == 2));
-        assert_eq!(g[0].slots[0].decision, Decision::Run, "ureq has TLS");
+        let (http1, http2) = (&g[0], &g[1]);
+        assert_eq!(http1.slots[0].decision, Decision::Run, "ureq, 100 × 100 ms");
         assert!(
-            matches!(&g[0].slots[1].decision, Decision::Unsupported { reason } if reason == "nothing here")
+            matches!(&http2.slots[0].decision, Decision::Unsupported { reason } if reason.contains("cannot be held to HTTP/2")),
+            "{:?}",
+            http2.slots[0]
         );
-        assert!(matches!(g[1].slots[0].decision, Decision::Skip { .. }));
+        for g in [http1, http2] {
+            assert!(
+                matches!(&g.slots[1].decision, Decision::Unsupported { reason } if reason == "nothing here")
+            );
+        }
+        let full = groups(&rows, &missing, &[h2], false, Duration::from_secs(15));
+        assert!(
+            matches!(full[0].slots[0].decision, Decision::Skip { .. }),
+            "1 000 × 100 ms one at a time"
+        );
     }
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::progress::Progress;
 use super::server::{Server, ServerProcess};
-use super::sweep::{Interrupted, Stop, measure};
+use super::sweep::{self, Interrupted, Stop};
 use super::{Options, child};
 use crate::registry;
 use fanout_results::Overhead;
@@ -85,7 +85,7 @@ fn one(
     for k in 0..=PAIRS {
         stop.check()?;
         progress.running(&format!("overhead on {} · pair {k}/{PAIRS}", w.id));
-        let d = measure(&options.exe, &row, plan, &server)?;
+        let d = sweep::measure(&options.exe, &row, plan, &server)?;
         progress.advance(1);
         let b = bare_run(options, plan, &server)?;
         progress.advance(1);

@@ -34,10 +34,25 @@ impl ServerProcess {
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            // Its start-up line is not for the sweep's log; its errors are
+            // read when it fails to start.
+            .stderr(Stdio::piped())
             .spawn()
             .with_context(|| format!("cannot start the target server ({} serve)", exe.display()))?;
         let stdin = child.stdin.take().context("server child has no stdin")?;
+        // Drained for the server's life (it must never block on a full
+        // pipe); its last line explains a failed start.
+        let last_stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        if let Some(pipe) = child.stderr.take() {
+            let last = std::sync::Arc::clone(&last_stderr);
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    if let Ok(mut l) = last.lock() {
+                        *l = line;
+                    }
+                }
+            });
+        }
         let stdout = child.stdout.take().context("server child has no stdout")?;
         let mut lines = BufReader::new(stdout).lines();
         let mut next = || lines.next().and_then(Result::ok).unwrap_or_default();

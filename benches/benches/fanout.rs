@@ -71,10 +71,9 @@ fn main() {
                 .sample_size(10)
                 .warm_up_time(Duration::from_millis(1)) // criterion still runs one fan-out
                 // About ten fan-outs at the floor, between 1 and 5 s.
-                .measurement_time((plan.floor() * 10).clamp(
-                    Duration::from_secs(1),
-                    Duration::from_secs(5),
-                ))
+                .measurement_time(
+                    (plan.floor() * 10).clamp(Duration::from_secs(1), Duration::from_secs(5)),
+                )
                 .noise_threshold(0.05) // loopback fan-outs vary more than criterion's 1 %
                 .nresamples(10_000); // not 100 000: its analysis took ~5 s a benchmark
             if plan.delay.is_zero() {
@@ -107,7 +106,9 @@ fn bench_row(
     }
     let takes = plan.projection(d.max_concurrency);
     if takes > ROW_LIMIT {
-        eprintln!("note: {name}/{id} skipped: one fan-out takes at least {takes:?} (limit {ROW_LIMIT:?})");
+        eprintln!(
+            "note: {name}/{id} skipped: one fan-out takes at least {takes:?} (limit {ROW_LIMIT:?})"
+        );
         return;
     }
     let mut session: Box<dyn Session> = match row.start(target) {
@@ -161,7 +162,9 @@ impl Failures {
     /// One line on stderr when any request failed; nothing otherwise.
     fn report(&self, name: &str, id: &str) {
         if let Some(e) = &self.setup {
-            eprintln!("warning: {name}/{id}: the session could not run the plan ({e}); its times are not fan-outs");
+            eprintln!(
+                "warning: {name}/{id}: the session could not run the plan ({e}); its times are not fan-outs"
+            );
         }
         if self.failed_fan_outs == 0 {
             return;

@@ -25,7 +25,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    if matches!(args.get(1).map(String::as_str), Some("run" | "serve" | "bare")) {
+    if matches!(
+        args.get(1).map(String::as_str),
+        Some("run" | "serve" | "bare")
+    ) {
         return ExitCode::from(fanout::cli::main_from(std::env::args_os()) as u8);
     }
     // cargo passes `--bench`; anything else that is not a flag is a workload filter.

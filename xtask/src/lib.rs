@@ -180,10 +180,14 @@ mod tests {
     #[test]
     fn scaffolds_the_crate_and_three_lines_outside_it() {
         let dir = fake_workspace();
-        let before: Vec<String> = ["crates/fanout/Cargo.toml", "crates/fanout/src/registry.rs", "README.md"]
-            .iter()
-            .map(|p| fs::read_to_string(dir.path().join(p)).unwrap())
-            .collect();
+        let before: Vec<String> = [
+            "crates/fanout/Cargo.toml",
+            "crates/fanout/src/registry.rs",
+            "README.md",
+        ]
+        .iter()
+        .map(|p| fs::read_to_string(dir.path().join(p)).unwrap())
+        .collect();
         new_runtime(dir.path(), "glommio-isahc").unwrap();
         let read = |p: &str| fs::read_to_string(dir.path().join(p)).unwrap();
         let manifest = read("crates/fanout/Cargo.toml");
@@ -196,17 +200,24 @@ mod tests {
             "{reg}"
         );
         assert!(read("README.md").contains("| `glommio-isahc` |"));
-        let added: usize = ["crates/fanout/Cargo.toml", "crates/fanout/src/registry.rs", "README.md"]
-            .iter()
-            .zip(&before)
-            .map(|(p, old)| read(p).lines().count() - old.lines().count())
-            .sum();
+        let added: usize = [
+            "crates/fanout/Cargo.toml",
+            "crates/fanout/src/registry.rs",
+            "README.md",
+        ]
+        .iter()
+        .zip(&before)
+        .map(|(p, old)| read(p).lines().count() - old.lines().count())
+        .sum();
         assert_eq!(added, 3, "lines added outside the new crate");
         let lib = read("crates/rt-glommio-isahc/src/lib.rs");
         assert!(lib.contains("pub struct GlommioIsahc;") && lib.contains("\"glommio-isahc\""));
         let manifest = read("crates/rt-glommio-isahc/Cargo.toml");
         let deps = manifest.split("[dependencies]").nth(1).unwrap_or_default();
-        assert!(!deps.contains("rt-"), "the template depends on no row crate: {manifest}");
+        assert!(
+            !deps.contains("rt-"),
+            "the template depends on no row crate: {manifest}"
+        );
         for f in [
             "Cargo.toml",
             "README.md",
@@ -235,7 +246,10 @@ mod tests {
                 .to_string()
                 .contains("already exists")
         );
-        assert_eq!(fs::read_to_string(dir.path().join("README.md")).unwrap(), before);
+        assert_eq!(
+            fs::read_to_string(dir.path().join("README.md")).unwrap(),
+            before
+        );
     }
 
     #[test]

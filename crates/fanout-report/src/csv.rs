@@ -1,23 +1,38 @@
-//! `results.csv`: one line per cell — measured, skipped or failed — with the
-//! same figures the README shows, as plain numbers (empty where there is none).
+//! `results.csv`: one line per cell (per host, when merged) — measured,
+//! skipped, unsupported or failed — with the figures the README shows, as
+//! plain numbers (empty where there is none).
 //!
-//! `ceiling_multiple` is the row's req/s over the req/s of the fastest load
-//! generator on that workload (`wrk` or `oha`, whichever reached more; empty
-//! when none ran). The per-tool ratios and the generators' own figures are
-//! in the README's tables and in `results.json` (`ceilings`).
+//! `standing` is `best`, `tied` (within noise of the best on wall time) or
+//! empty; `relative_min` / `relative_max` are the Relative column's bounds.
+//! `tls` is the row's TLS stack on HTTPS plans (empty on plain HTTP);
+//! `protocol_used` is `http1`, `http2`, `mixed` or empty. `ceiling_multiple`
+//! is the row's req/s over the fastest load generator's on the workload
+//! (empty when none ran); the generators' own figures are in results.json.
 
-use crate::results::CellStatus;
+use fanout_core::Protocol;
+use fanout_results::CellStatus;
 
-use super::figures::{Entry, Figures, Group};
+use crate::model::{Entry, Figures, Report, Table};
+use crate::ties::Mark;
 
 /// The header, in column order.
-pub(crate) const HEADER: [&str; 29] = [
+pub(crate) const HEADER: [&str; 47] = [
+    "host",
     "row",
     "workload",
     "label",
     "requests",
     "delay_ms",
+    "bytes",
+    "format",
     "concurrency",
+    "keep_alive",
+    "https",
+    "protocol_asked",
+    "tls",
+    "idiom",
+    "reference",
+    "tuned",
     "status",
     "reason",
     "projected_s",
@@ -25,12 +40,16 @@ pub(crate) const HEADER: [&str; 29] = [
     "wall_ms_median",
     "wall_ms_min",
     "wall_ms_max",
+    "relative_min",
+    "relative_max",
+    "standing",
     "req_per_s",
     "p50_ms",
     "p90_ms",
     "p99_ms",
     "max_ms",
     "cpu_us_per_req",
+    "cpu_us_per_handshake",
     "peak_rss_kib",
     "rss_per_inflight_kib",
     "hb_p99_ms",
@@ -38,18 +57,22 @@ pub(crate) const HEADER: [&str; 29] = [
     "threads",
     "errors",
     "errors_by_kind",
-    "speedup_vs_sequential",
     "floor_multiple",
     "ceiling_multiple",
+    "protocol_used",
+    "connections",
+    "max_streams",
+    "handshakes",
+    "resumed",
 ];
 
-/// The CSV text for every cell of every group.
-pub(crate) fn results_csv(groups: &[Group<'_>]) -> anyhow::Result<Vec<u8>> {
+/// The CSV text for every cell of every table.
+pub(crate) fn results_csv(r: &Report<'_>) -> anyhow::Result<Vec<u8>> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     w.write_record(HEADER)?;
-    for g in groups {
-        for e in g.entries.iter().filter(|e| e.cell.is_some()) {
-            w.write_record(record(g, e))?;
+    for t in &r.tables {
+        for e in t.entries.iter().filter(|e| e.cell.is_some()) {
+            w.write_record(record(t, e))?;
         }
     }
     Ok(w.into_inner()?)
@@ -57,7 +80,7 @@ pub(crate) fn results_csv(groups: &[Group<'_>]) -> anyhow::Result<Vec<u8>> {
 
 /// A figure with three decimals at most, trailing zeros trimmed; empty when
 /// not finite.
-fn fig(x: f64) -> String {
+pub(crate) fn fig(x: f64) -> String {
     if !x.is_finite() {
         return String::new();
     }
@@ -70,24 +93,39 @@ fn opt(x: Option<f64>) -> String {
     x.map(fig).unwrap_or_default()
 }
 
-fn record(g: &Group<'_>, e: &Entry<'_>) -> Vec<String> {
-    let plan = &g.plan;
+fn record(t: &Table<'_>, e: &Entry<'_>) -> Vec<String> {
+    let plan = &t.plan;
     let (status, reason, projected, repeats) = match e.cell.map(|c| &c.status) {
         Some(CellStatus::Done { repeats }) => ("done", String::new(), None, repeats.len()),
         Some(CellStatus::Skipped {
             reason,
             projected_s,
         }) => ("skipped", reason.clone(), *projected_s, 0),
+        Some(CellStatus::Unsupported { reason }) => ("unsupported", reason.clone(), None, 0),
         Some(CellStatus::Failed { reason }) => ("failed", reason.clone(), None, 0),
         None => ("not-run", String::new(), None, 0),
     };
     let mut rec = vec![
+        e.host.clone(),
         e.row.id.clone(),
-        g.workload.clone(),
-        g.label.clone(),
+        t.workload_id.clone(),
+        t.label.clone(),
         plan.requests.to_string(),
         plan.delay.as_millis().to_string(),
+        plan.bytes.to_string(),
+        plan.format.as_str().into(),
         plan.concurrency.map(|c| c.to_string()).unwrap_or_default(),
+        plan.keep_alive.to_string(),
+        plan.tls.to_string(),
+        plan.protocol.as_str().into(),
+        if plan.tls {
+            e.row.tls.clone().unwrap_or_default()
+        } else {
+            String::new()
+        },
+        e.row.idiom.as_str().into(),
+        e.row.reference.to_string(),
+        e.row.tuned.is_some().to_string(),
         status.into(),
         reason,
         opt(projected),
@@ -111,21 +149,40 @@ fn measured(f: &Figures) -> Vec<String> {
         fig(d.wall_ms),
         fig(d.wall_min_ms),
         fig(d.wall_max_ms),
+        opt(f.relative.map(|r| r.0)),
+        opt(f.relative.map(|r| r.1)),
+        match f.mark {
+            Mark::Best => "best",
+            Mark::Tied => "tied",
+            Mark::Behind => "",
+        }
+        .into(),
         fig(d.req_per_s),
         fig(d.p50_ms),
         fig(d.p90_ms),
         fig(d.p99_ms),
         fig(d.max_ms),
         fig(d.cpu_us_per_req),
+        opt(f.cpu_per_handshake.map(|s| s.median)),
         fig(d.peak_rss_kib),
-        opt(f.rss_per_inflight_kib),
+        opt(f.rss_per_inflight.map(|s| s.median)),
         fig(d.hb_p99_ms),
         fig(d.hb_max_ms),
         fig(d.threads),
         d.errors.to_string(),
         kinds.join(";"),
-        opt(f.speedup),
         opt(d.floor_multiple),
         opt(f.ceiling_multiple),
+        match (d.protocol_used, f.protocol_used) {
+            (Some(Protocol::Http1), _) => "http1",
+            (Some(Protocol::Http2), _) => "http2",
+            (_, "mixed") => "mixed",
+            _ => "",
+        }
+        .into(),
+        fig(d.connections),
+        fig(d.max_streams),
+        fig(d.handshakes),
+        fig(d.resumed),
     ]
 }

@@ -1,9 +1,9 @@
-//! Number, duration and size formatting shared by the README and the charts:
-//! a few significant figures, thousands grouped with a narrow no-break space
-//! (so a table cell never wraps inside a number), and `—` for anything that is
+//! Number, duration, size and plan formatting shared by every output: a few
+//! significant figures, thousands grouped with a narrow no-break space (so
+//! a table cell never wraps inside a number), and `—` for anything that is
 //! not a finite number.
 
-use fanout_core::Plan;
+use fanout_core::{Format, Plan, Protocol};
 
 /// U+202F NARROW NO-BREAK SPACE, the thousands separator.
 pub(crate) const GROUP: char = '\u{202f}';
@@ -71,17 +71,22 @@ pub(crate) fn times(x: f64) -> String {
     }
 }
 
-/// A speedup `baseline / this`: `5.0× faster`, `2.0× slower`, `same`.
-pub(crate) fn speedup(x: f64) -> String {
-    if !x.is_finite() || x <= 0.0 {
-        NONE.to_string()
-    } else if (0.995..1.005).contains(&x) {
-        "same".to_string()
-    } else if x >= 1.0 {
-        format!("{} faster", times(x))
+/// A ratio to two decimals, as hyperfine prints its Relative column:
+/// `1.00`, `12.30`; three significant figures from 100 up.
+pub(crate) fn ratio2(r: f64) -> String {
+    if !r.is_finite() {
+        NONE.into()
+    } else if r < 99.995 {
+        format!("{r:.2}")
     } else {
-        format!("{} slower", times(1.0 / x))
+        num(r)
     }
+}
+
+/// A range of two ratios, `1.00–1.04`, or one figure when both print alike.
+pub(crate) fn ratio_range(lo: f64, hi: f64) -> String {
+    let (a, b) = (ratio2(lo), ratio2(hi));
+    if a == b { a } else { format!("{a}–{b}") }
 }
 
 /// A duration given in milliseconds, in ms below a second and in s above:
@@ -93,6 +98,21 @@ pub(crate) fn duration_ms(ms: f64) -> String {
         format!("{} ms", num(ms))
     } else {
         format!("{} s", num(ms / 1e3))
+    }
+}
+
+/// Two durations in one unit: `172–179 ms`, `1.08–1.14 s`; one when equal.
+pub(crate) fn duration_range_ms(lo: f64, hi: f64) -> String {
+    let (scale, unit) = if hi.abs() < 999.5 {
+        (1.0, "ms")
+    } else {
+        (1e3, "s")
+    };
+    let (a, b) = (num(lo / scale), num(hi / scale));
+    if a == b {
+        format!("{a} {unit}")
+    } else {
+        format!("{a}–{b} {unit}")
     }
 }
 
@@ -151,8 +171,18 @@ pub(crate) fn delay(plan: &Plan) -> String {
     }
 }
 
+/// A protocol as readers know it: `HTTP/1.1`, `HTTP/2`, or the client's
+/// default.
+pub(crate) fn protocol(p: Protocol) -> &'static str {
+    match p {
+        Protocol::Auto => "the client's default protocol",
+        Protocol::Http1 => "HTTP/1.1",
+        Protocol::Http2 => "HTTP/2",
+    }
+}
+
 /// A plan in a few words: `1 000 × 100 ms, unbounded` or
-/// `20 000 × 0 ms, 1 KiB bodies, 64 at once`.
+/// `1 000 × 20 ms, ~2 KiB JSON documents, 100 at once, HTTPS`.
 pub(crate) fn plan_shape(plan: &Plan) -> String {
     plan_shape_n(plan, &int(plan.requests))
 }
@@ -160,8 +190,12 @@ pub(crate) fn plan_shape(plan: &Plan) -> String {
 /// [`plan_shape`] with N written as `n`: `N × 50 ms, unbounded`.
 pub(crate) fn plan_shape_n(plan: &Plan, n: &str) -> String {
     let mut parts = vec![format!("{n} × {}", delay(plan))];
-    if plan.bytes != Plan::new("", 1, plan.delay).bytes {
-        parts.push(format!("{} bodies", bytes(plan.bytes)));
+    match plan.format {
+        Format::Json => parts.push(format!("~{} JSON documents", bytes(plan.bytes))),
+        Format::Bytes if plan.bytes != Plan::new(1, plan.delay).bytes => {
+            parts.push(format!("{} bodies", bytes(plan.bytes)));
+        }
+        Format::Bytes => {}
     }
     parts.push(match plan.concurrency {
         Some(c) => format!("{} at once", int(c)),
@@ -169,6 +203,15 @@ pub(crate) fn plan_shape_n(plan: &Plan, n: &str) -> String {
     });
     if !plan.keep_alive {
         parts.push("no keep-alive".to_string());
+    }
+    if plan.tls {
+        parts.push("HTTPS".to_string());
+    }
+    if plan.protocol != Protocol::Auto {
+        parts.push(protocol(plan.protocol).to_string());
+    }
+    if !plan.faults.is_none() {
+        parts.push("faults injected".to_string());
     }
     parts.join(", ")
 }
@@ -183,13 +226,46 @@ pub(crate) fn md_cell(text: &str) -> String {
     text.replace(['\r', '\n'], " ").replace('|', "\\|")
 }
 
+/// Text on one line: runs of whitespace (newlines too) become one space.
+pub(crate) fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// An id as inline code.
 pub(crate) fn code(id: &str) -> String {
     format!("`{}`", id.replace('`', "'"))
 }
 
+/// Names joined as prose: `a`, `a and b`, `a, b and c`.
+pub(crate) fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// The first letter in upper case.
+pub(crate) fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// `s` when `n` is not 1: `1 repeat`, `3 repeats`.
+pub(crate) fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{} {word}s", int(n))
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
@@ -202,21 +278,38 @@ mod tests {
         assert_eq!(num(1.874), "1.87");
         assert_eq!(num(0.1234), "0.123");
         assert_eq!(num(0.0), "0");
-        assert_eq!(num(0.0001), "0");
         assert_eq!(num(f64::NAN), NONE);
-        assert_eq!(speedup(535.0), "535× faster");
-        assert_eq!(speedup(0.5), "2× slower");
-        assert_eq!(speedup(0.4), "2.5× slower");
-        assert_eq!(num(90.000_000_1), "90");
-        assert_eq!(num(0.8), "0.8");
+        assert_eq!(num(-2.5), "−2.5");
         assert_eq!(duration_ms(2512.0), "2.51 s");
+        assert_eq!(duration_range_ms(172.2, 179.0), "172–179 ms");
+        assert_eq!(duration_range_ms(1080.0, 1080.0), "1.08 s");
         assert_eq!(projection_s(1000.0), "1\u{202f}000 s (≈ 17 min)");
         assert_eq!(wall_range(512.0, 509.0, 520.0), "512 ms (509–520)");
         assert_eq!(wall_range(51.0, 51.0, 51.0), "51.0 ms");
         assert_eq!(wall_range(1100.0, 1080.0, 1140.0), "1.10 s (1.08–1.14)");
-        assert_eq!(num(50.0), "50");
-        assert_eq!(duration_ms(1000.0), "1 s");
+        assert_eq!(ratio_range(1.0, 1.04), "1.00–1.04");
+        assert_eq!(ratio_range(1.001, 1.002), "1.00");
         assert_eq!(bytes(1 << 20), "1 MiB");
         assert_eq!(md_cell("a|b\nc"), "a\\|b c");
+        assert_eq!(
+            and_list(&["a".into(), "b".into(), "c".into()]),
+            "a, b and c"
+        );
+        assert_eq!(plural(1, "repeat"), "1 repeat");
+    }
+
+    #[test]
+    fn plans_name_what_differs_from_the_default() {
+        let mut p = Plan::new(1_000, Duration::from_millis(20));
+        assert_eq!(plan_shape(&p), "1\u{202f}000 × 20 ms, unbounded");
+        p.format = Format::Json;
+        p.bytes = 2048;
+        p.tls = true;
+        p.concurrency = Some(100);
+        p.protocol = Protocol::Http2;
+        assert_eq!(
+            plan_shape(&p),
+            "1\u{202f}000 × 20 ms, ~2 KiB JSON documents, 100 at once, HTTPS, HTTP/2"
+        );
     }
 }

@@ -58,6 +58,11 @@ pub struct ServeArgs {
         value_parser = RangedU64ValueParser::<u32>::new().range(1..=u64::from(u32::MAX))
     )]
     pub h2_max_streams: u32,
+    /// Answer `POST /stats/reset` (off by default: a server started by hand
+    /// keeps its counters). Give it to a server that a sweep on another host
+    /// runs against (`fanout sweep --target`).
+    #[arg(long)]
+    pub allow_reset: bool,
     /// Exit when stdin reaches EOF (for a parent process that keeps it open).
     #[arg(long, hide = true)]
     pub exit_with_parent: bool,
@@ -79,6 +84,7 @@ impl From<Config> for ServeArgs {
             max_connections: config.max_connections,
             header_read_timeout: config.header_read_timeout,
             h2_max_streams: config.h2_max_streams,
+            allow_reset: config.allow_reset,
             exit_with_parent: false,
         }
     }
@@ -94,6 +100,7 @@ impl ServeArgs {
             max_connections: self.max_connections,
             header_read_timeout: self.header_read_timeout,
             h2_max_streams: self.h2_max_streams,
+            allow_reset: self.allow_reset,
         }
     }
 }
@@ -197,6 +204,7 @@ mod tests {
             "300ms",
             "--h2-max-streams",
             "250",
+            "--allow-reset",
             "--exit-with-parent",
         ])
         .unwrap();
@@ -209,6 +217,7 @@ mod tests {
                 max_connections: 20,
                 header_read_timeout: Duration::from_millis(300),
                 h2_max_streams: 250,
+                allow_reset: true,
             }
         );
         assert!(args.exit_with_parent);

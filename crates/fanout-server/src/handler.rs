@@ -125,6 +125,12 @@ async fn answer(
             let _in_flight = counters.enter(proto);
             response::stats(&stats)
         }
+        Ok(Route::ResetStats) if !conn.shared.allow_reset => {
+            let _in_flight = counters.enter(proto);
+            response::forbidden(
+                "resetting the counters is off; start the server with --allow-reset to allow it",
+            )
+        }
         Ok(Route::ResetStats) => {
             // This request ends before the reset, which so leaves no trace of it.
             drop(counters.enter(proto));

@@ -12,7 +12,7 @@
 //! | `GET /delay/{ms}?…&seed=S&error=‰&reset=‰&stall=‰&truncate=‰&slow=‰&corrupt=‰&stall_ms=T` | the same, unless [`fanout_core::Faults::decide`]`(N)` picks a fault (see below) |
 //! | `GET /status/{code}` | an empty answer with that status (200..=599) |
 //! | `GET /stats` | the counters, [`ServerStats`] as JSON |
-//! | `POST /stats/reset` | zeroes the counters (as [`TargetServer::reset_stats`] says), 204 |
+//! | `POST /stats/reset` | zeroes the counters (as [`TargetServer::reset_stats`] says), 204 — only when started with `allow_reset` (`--allow-reset`), else 403 |
 //!
 //! `format` is `bytes` (the default) or `json`. A malformed or
 //! out-of-bounds request gets `400` with a one-line reason (`bad request:
@@ -201,6 +201,11 @@ pub struct Config {
     /// connection may have open at once; default 100, the least RFC 9113
     /// (§6.5.2) recommends. At least 1.
     pub h2_max_streams: u32,
+    /// Answer `POST /stats/reset` (otherwise 403). Off by default: a server
+    /// started by hand (perhaps for another host's sweep) keeps its counters
+    /// unless started with `--allow-reset`; the harness starts its server
+    /// children with it. The in-process [`Server::reset_stats`] always works.
+    pub allow_reset: bool,
 }
 
 impl Default for Config {
@@ -212,6 +217,7 @@ impl Default for Config {
             max_connections: 16_384,
             header_read_timeout: Duration::from_secs(60),
             h2_max_streams: 100,
+            allow_reset: false,
         }
     }
 }

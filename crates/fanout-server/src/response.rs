@@ -563,6 +563,11 @@ pub(crate) fn bad_request(reason: &str) -> Response<ResponseBody> {
     text(StatusCode::BAD_REQUEST, format!("bad request: {reason}\n"))
 }
 
+/// 403 with a one-line reason.
+pub(crate) fn forbidden(reason: &str) -> Response<ResponseBody> {
+    text(StatusCode::FORBIDDEN, format!("forbidden: {reason}\n"))
+}
+
 /// 404 naming the routes there are.
 pub(crate) fn not_found(path: &str) -> Response<ResponseBody> {
     text(

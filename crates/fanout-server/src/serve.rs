@@ -67,6 +67,8 @@ pub(crate) struct Shared {
     pub(crate) open: AtomicUsize,
     /// Most connections open at once ([`Config::max_connections`]).
     max_connections: usize,
+    /// `POST /stats/reset` is answered ([`Config::allow_reset`]).
+    pub(crate) allow_reset: bool,
 }
 
 impl fmt::Debug for Shared {
@@ -105,6 +107,7 @@ impl Shared {
             header_read_timeout: config.header_read_timeout,
             open: AtomicUsize::new(0),
             max_connections: config.max_connections,
+            allow_reset: config.allow_reset,
         }
     }
 }

@@ -236,7 +236,11 @@ fn peak_in_flight_sees_every_concurrent_request_and_stop_is_prompt() {
 
 #[test]
 fn stats_over_http_and_reset() {
-    let server = start();
+    let server = fanout_server::Server::start(fanout_server::Config {
+        allow_reset: true,
+        ..fanout_server::Config::default()
+    })
+    .expect("server starts");
     for _ in 0..3 {
         get(server.addr(), "/delay/0");
     }
@@ -293,6 +297,17 @@ fn stats_over_http_and_reset() {
             ..ServerStats::default()
         }
     );
+}
+
+#[test]
+fn resetting_the_counters_over_http_is_off_unless_allowed() {
+    let server = start();
+    get(server.addr(), "/status/200");
+    let mut client = Client::connect(server.addr());
+    let reply = client.request("POST", "/stats/reset", "Content-Length: 0\r\n");
+    assert_eq!(reply.status, 403);
+    assert!(String::from_utf8_lossy(&reply.body).contains("--allow-reset"));
+    assert_eq!(server.stats().requests, 2, "nothing was reset");
 }
 
 #[test]

@@ -80,9 +80,15 @@ fn command(cmd: &str, args: &[&str]) -> Option<String> {
 fn toolchains() -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let python = crate::python_env::dir().join("venv/bin/python");
-    let python = python.exists().then(|| python.to_string_lossy().into_owned());
+    let python = python
+        .exists()
+        .then(|| python.to_string_lossy().into_owned());
     for (name, cmd, args) in [
-        ("python", python.unwrap_or_else(|| "python3".into()), &["--version"][..]),
+        (
+            "python",
+            python.unwrap_or_else(|| "python3".into()),
+            &["--version"][..],
+        ),
         ("node", "node".to_string(), &["--version"][..]),
         ("go", "go".to_string(), &["version"][..]),
     ] {

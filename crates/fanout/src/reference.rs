@@ -115,7 +115,9 @@ pub static PROGRAMS: [Program; 6] = [
         protocols: HTTP1_ONLY,
         max_concurrency: None,
         tuned: None,
-        unmaintained: Some("Node.js 20 reached its end of life on 2026-04-30 (the machine's Node.js)"),
+        unmaintained: Some(
+            "Node.js 20 reached its end of life on 2026-04-30 (the machine's Node.js)",
+        ),
     },
     Program {
         id: "go-goroutines",
@@ -128,7 +130,9 @@ pub static PROGRAMS: [Program; 6] = [
         protocols: GO_PROTOCOLS,
         max_concurrency: None,
         tuned: None,
-        unmaintained: Some("Go 1.19 (Debian's) is out of upstream support since August 2023; any Go on PATH is used"),
+        unmaintained: Some(
+            "Go 1.19 (Debian's) is out of upstream support since August 2023; any Go on PATH is used",
+        ),
     },
     Program {
         id: "go-goroutines-tuned",
@@ -140,8 +144,12 @@ pub static PROGRAMS: [Program; 6] = [
         idiom: Idiom::Goroutines,
         protocols: GO_PROTOCOLS,
         max_concurrency: None,
-        tuned: Some("Transport.MaxIdleConnsPerHost = the plan's bound, or N when unbounded (default: 2); MaxIdleConns raised to match above 100"),
-        unmaintained: Some("Go 1.19 (Debian's) is out of upstream support since August 2023; any Go on PATH is used"),
+        tuned: Some(
+            "Transport.MaxIdleConnsPerHost = the plan's bound, or N when unbounded (default: 2); MaxIdleConns raised to match above 100",
+        ),
+        unmaintained: Some(
+            "Go 1.19 (Debian's) is out of upstream support since August 2023; any Go on PATH is used",
+        ),
     },
 ];
 

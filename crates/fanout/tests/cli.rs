@@ -343,7 +343,14 @@ fn an_interrupted_sweep_keeps_the_previous_results_and_saves_what_finished() {
 #[test]
 fn a_workload_preset_takes_explicit_plan_options_and_says_what_changed() {
     let o = fanout(&[
-        "run", "--runtime", "tokio-hyper", "-w", "faults", "-n", "200", "--json",
+        "run",
+        "--runtime",
+        "tokio-hyper",
+        "-w",
+        "faults",
+        "-n",
+        "200",
+        "--json",
     ]);
     // Faults make some requests fail: exit 1, every request accounted for.
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
@@ -361,18 +368,41 @@ fn a_workload_preset_takes_explicit_plan_options_and_says_what_changed() {
 #[test]
 fn https_and_json_from_the_command_line_are_verified() {
     let o = fanout(&[
-        "run", "-r", "tokio-reqwest", "-n", "20", "-d", "1ms", "--tls", "--format", "json",
-        "--bytes", "2048", "--json",
+        "run",
+        "-r",
+        "tokio-reqwest",
+        "-n",
+        "20",
+        "-d",
+        "1ms",
+        "--tls",
+        "--format",
+        "json",
+        "--bytes",
+        "2048",
+        "--json",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
-    assert_eq!((v["ok"].as_u64(), v["verified"].as_u64()), (Some(20), Some(20)), "{v}");
+    assert_eq!(
+        (v["ok"].as_u64(), v["verified"].as_u64()),
+        (Some(20), Some(20)),
+        "{v}"
+    );
 }
 
 #[test]
 fn a_plan_the_row_cannot_run_is_refused_with_the_reason() {
     let o = fanout(&[
-        "run", "-r", "sequential-ureq", "-n", "2", "-d", "1ms", "--protocol", "http2",
+        "run",
+        "-r",
+        "sequential-ureq",
+        "-n",
+        "2",
+        "-d",
+        "1ms",
+        "--protocol",
+        "http2",
     ]);
     assert_clean_failure(&o, "cannot be held to HTTP/2");
 }

@@ -180,7 +180,10 @@ fn the_kit_catches_a_row_that_ignores_keep_alive_off() {
 #[test]
 fn the_kit_catches_a_row_that_does_not_decode_json() {
     let failed = failed_checks(How::SkipDecode);
-    assert!(failed.contains(&"json") && failed.contains(&"https"), "{failed:?}");
+    assert!(
+        failed.contains(&"json") && failed.contains(&"https"),
+        "{failed:?}"
+    );
 }
 
 #[test]

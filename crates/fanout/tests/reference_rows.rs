@@ -36,7 +36,8 @@ fn programs() -> Vec<RowSpec> {
         match row.unavailable() {
             None => out.push(row),
             Some(why)
-                if p.language == Language::Go && std::env::var_os("FANOUT_REQUIRE_GO").is_none() =>
+                if p.language == Language::Go
+                    && std::env::var_os("FANOUT_REQUIRE_GO").is_none() =>
             {
                 eprintln!("skipped {}: {why}", p.id);
             }
@@ -74,7 +75,10 @@ fn every_program_verifies_every_body_and_document_over_http_and_https() {
             let r = fanout::harness::run_once(exe(), row.id(), &p)
                 .unwrap_or_else(|e| panic!("{} on {p:?}: {e:#}", row.id()));
             let s = &r.summary;
-            let what = format!("{} ({format:?}, tls {tls}, bound {concurrency:?}, keep-alive {keep_alive})", row.id());
+            let what = format!(
+                "{} ({format:?}, tls {tls}, bound {concurrency:?}, keep-alive {keep_alive})",
+                row.id()
+            );
             assert_eq!(s.row, row.id());
             assert_eq!((s.requests, s.ok, s.verified), (n, n, n), "{what}: {s:?}");
             assert!(s.errors.is_empty(), "{what}: {:?}", s.errors);
@@ -82,7 +86,10 @@ fn every_program_verifies_every_body_and_document_over_http_and_https() {
             assert_eq!(s.bytes, bytes, "{what}");
             assert!(s.latency_ms.p50 >= 20.0 && s.wall_ms > 0.0, "{what}: {s:?}");
             assert!(s.heartbeat.ticks > 0, "{what}: no heartbeat ticks");
-            assert!(r.peak_rss_kib > 0 && r.exit_code == 0 && r.threads_peak > 0, "{what}");
+            assert!(
+                r.peak_rss_kib > 0 && r.exit_code == 0 && r.threads_peak > 0,
+                "{what}"
+            );
             let cap = row.describe().max_concurrency.unwrap_or(u64::MAX);
             let max = concurrency.unwrap_or(n).min(cap);
             assert!(
@@ -119,7 +126,12 @@ fn every_program_counts_every_injected_fault_exactly() {
                 .collect();
             let r = fanout::harness::run_once(exe(), row.id(), &p)
                 .unwrap_or_else(|e| panic!("{}: {e:#}", row.id()));
-            assert_eq!(r.summary.errors, expected, "{} ({format:?}): errors by kind", row.id());
+            assert_eq!(
+                r.summary.errors,
+                expected,
+                "{} ({format:?}): errors by kind",
+                row.id()
+            );
             for f in Fault::ALL {
                 assert_eq!(
                     r.server.injected.of(f),
@@ -140,7 +152,13 @@ fn run_against(row: &RowSpec, plan: &Plan, server: &ServerProcess, ca: Option<&P
     target.ca = ca.map(Path::to_path_buf);
     let cmd = row.command(exe(), plan, &target).unwrap();
     let f = child::run(cmd, Duration::from_secs(60)).unwrap();
-    assert_eq!(f.status.code(), Some(1), "{}: {}", row.id(), f.last_error_line());
+    assert_eq!(
+        f.status.code(),
+        Some(1),
+        "{}: {}",
+        row.id(),
+        f.last_error_line()
+    );
     serde_json::from_str(child::last_line(&f.stdout))
         .unwrap_or_else(|e| panic!("{}: no summary ({e}): {}", row.id(), f.stdout))
 }
@@ -156,16 +174,36 @@ fn every_program_fails_cleanly_on_a_closed_port_and_an_untrusted_certificate() {
         .port();
     for row in programs() {
         // HTTPS to server b, trusting only server a's CA: verification must fail.
-        let p = Plan { tls: true, ..plan(5, 0) };
+        let p = Plan {
+            tls: true,
+            ..plan(5, 0)
+        };
         let s = run_against(&row, &p, &b, a.target().ca.as_deref());
-        assert_eq!(s.ok, 0, "{}: succeeded against an untrusted certificate", row.id());
-        assert_eq!(s.errors.get(&ErrorKind::Tls), Some(&5), "{}: {:?}", row.id(), s.errors);
+        assert_eq!(
+            s.ok,
+            0,
+            "{}: succeeded against an untrusted certificate",
+            row.id()
+        );
+        assert_eq!(
+            s.errors.get(&ErrorKind::Tls),
+            Some(&5),
+            "{}: {:?}",
+            row.id(),
+            s.errors
+        );
 
         let target = fanout_core::Target::parse(&format!("127.0.0.1:{port}")).unwrap();
         let cmd = row.command(exe(), &plan(5, 0), &target).unwrap();
         let f = child::run(cmd, Duration::from_secs(60)).unwrap();
         assert_eq!(f.status.code(), Some(1), "{}", row.id());
         let s: Summary = serde_json::from_str(child::last_line(&f.stdout)).unwrap();
-        assert_eq!(s.errors.get(&ErrorKind::Connect), Some(&5), "{}: {:?}", row.id(), s.errors);
+        assert_eq!(
+            s.errors.get(&ErrorKind::Connect),
+            Some(&5),
+            "{}: {:?}",
+            row.id(),
+            s.errors
+        );
     }
 }

@@ -29,7 +29,11 @@ fn files(dir: &str, exts: &[&str]) -> Vec<PathBuf> {
         };
         for e in entries.flatten() {
             let p = e.path();
-            let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let name = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             if p.is_dir() {
                 if !["target", "node_modules", "__pycache__", ".git"].contains(&name.as_str()) {
                     stack.push(p);
@@ -45,7 +49,9 @@ fn files(dir: &str, exts: &[&str]) -> Vec<PathBuf> {
 /// The README's Rows table: (id, idiom) per line.
 fn readme_rows() -> Vec<(String, String)> {
     let readme = read("README.md");
-    let start = readme.find("## Rows").expect("the README has a Rows section");
+    let start = readme
+        .find("## Rows")
+        .expect("the README has a Rows section");
     let end = readme[start..]
         .find("<!-- rows:end")
         .map(|i| start + i)
@@ -110,7 +116,9 @@ fn every_row_crate_is_registered_tested_and_documented() {
             "crates/{dir} is not in the registry"
         );
         assert!(
-            root().join(format!("crates/{dir}/tests/conformance.rs")).exists(),
+            root()
+                .join(format!("crates/{dir}/tests/conformance.rs"))
+                .exists(),
             "crates/{dir} has no tests/conformance.rs"
         );
         readmes.push_str(&read(format!("crates/{dir}/README.md")));
@@ -140,7 +148,10 @@ fn ci_runs_the_readme_test_command() {
     let readme = read("README.md");
     let first_screen: String = readme.lines().take(40).collect::<Vec<_>>().join("\n");
     for cmd in ["cargo test --workspace", "cargo bench"] {
-        assert!(first_screen.contains(cmd), "the README's first screen lacks `{cmd}`");
+        assert!(
+            first_screen.contains(cmd),
+            "the README's first screen lacks `{cmd}`"
+        );
     }
     assert!(read(".ci/run").contains("cargo test --workspace"));
 }
@@ -170,7 +181,11 @@ fn no_workload_id_is_matched_as_a_string_outside_the_workload_definitions() {
             }
         }
     }
-    assert!(offenders.is_empty(), "workload ids as strings:\n{}", offenders.join("\n"));
+    assert!(
+        offenders.is_empty(),
+        "workload ids as strings:\n{}",
+        offenders.join("\n")
+    );
 }
 
 #[test]
@@ -203,5 +218,9 @@ fn no_row_turns_certificate_verification_off() {
             }
         }
     }
-    assert!(offenders.is_empty(), "verification switched off:\n{}", offenders.join("\n"));
+    assert!(
+        offenders.is_empty(),
+        "verification switched off:\n{}",
+        offenders.join("\n")
+    );
 }

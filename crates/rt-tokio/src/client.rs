@@ -183,21 +183,17 @@ impl Built {
 }
 
 /// Classifies a reqwest error; `head`: before the response head arrived.
+/// reqwest calls every body error a "decode" error, so the cause decides:
+/// a TLS or JSON error in the chain, else I/O, else hyper's error.
 fn reqwest_error(e: reqwest::Error, head: bool) -> FetchError {
-    let kind = if e.is_timeout() {
-        ErrorKind::Timeout
-    } else if e.is_decode() {
-        ErrorKind::Decode
-    } else {
-        match ErrorKind::from_chain(&e) {
-            Some(ErrorKind::Tls) => ErrorKind::Tls,
-            _ if e.is_connect() => ErrorKind::Connect,
-            // reqwest wraps hyper's error: classified as for the hyper rows.
-            _ => {
-                let k = ErrorKind::from_hyper_chain(&e);
-                if head { k.in_head() } else { k.in_body() }
-            }
-        }
+    let kind = match ErrorKind::from_chain(&e) {
+        _ if e.is_timeout() => ErrorKind::Timeout,
+        Some(k @ (ErrorKind::Tls | ErrorKind::Decode)) => k,
+        _ if e.is_connect() => ErrorKind::Connect,
+        Some(k) => k,
+        // reqwest wraps hyper's error: classified as for the hyper rows.
+        None => ErrorKind::from_hyper_chain(&e),
     };
+    let kind = if head { kind.in_head() } else { kind.in_body() };
     FetchError::new(kind, e)
 }

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{FONT, HEIGHT, WIDTH, plot_err};
-use crate::report::format::num;
+use crate::format::num;
 
 /// What to draw.
 pub(crate) struct BarChart {

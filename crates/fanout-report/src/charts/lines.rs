@@ -4,7 +4,7 @@
 use plotters::prelude::*;
 
 use super::{FONT, HEIGHT, WIDTH, plot_err, series_color};
-use crate::report::format::{int, num};
+use crate::format::{int, num};
 
 /// What to draw.
 pub(crate) struct LineChart {

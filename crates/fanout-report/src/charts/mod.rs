@@ -1,18 +1,25 @@
 //! The SVG charts (plotters' SVG backend; text stays `<text>`, so no fonts
-//! are needed): wall time vs N from `scaling`, client memory per in-flight
-//! request on `c10k`, heartbeat lateness on `demo`, and request rate and CPU
-//! per request on `throughput`. A chart whose workload has no data is not
-//! drawn; [`Chart::skipped`] says why, and the README says so instead.
+//! are needed), one per [`ChartKind`] a workload declares, plus one per
+//! idiom group. A chart whose data is missing is not drawn;
+//! [`Chart::skipped`] says why, and the README says so in its place.
 
 mod bars;
+mod compared;
+mod grouped;
 mod lines;
+mod per_row;
 
+use std::fmt::Write as _;
+
+use fanout_core::WORKLOADS;
+use fanout_core::workload::Chart as ChartKind;
 use plotters::style::RGBColor;
 
-use super::figures::{Entry, Fate, Group, row_name};
-use super::format::{duration_ms, floor_ms, num, projection_s};
-use bars::{Bar, BarChart};
-use lines::{Line, LineChart};
+use crate::format::code;
+use crate::idioms;
+use crate::model::{Report, Table};
+use compared::{idiom_chart, protocols};
+use per_row::{cpu, heartbeat, memory, rate, wall_by_n};
 
 /// Width of every chart, px.
 const WIDTH: u32 = 900;
@@ -23,8 +30,8 @@ const FONT: &str = "sans-serif";
 
 /// One chart file: drawn, or skipped with the reason.
 pub(crate) struct Chart {
-    /// File name inside the report directory, e.g. `scaling.svg`.
-    pub file: &'static str,
+    /// File name inside the results directory, e.g. `scaling.svg`.
+    pub file: String,
     /// The chart's title (also the README's alt text).
     pub title: String,
     /// One sentence under the chart in the README.
@@ -33,26 +40,45 @@ pub(crate) struct Chart {
     pub svg: Option<String>,
     /// Why it was not drawn.
     pub skipped: Option<String>,
+    /// The workload it is drawn from, if any.
+    pub workload: Option<String>,
+    /// The idiom group it is drawn for ([`idioms::chart_key`]), if any.
+    pub idiom_group: Option<String>,
 }
 
 impl Chart {
-    fn drawn(file: &'static str, title: String, caption: &str, svg: String) -> Chart {
+    fn new(file: String, title: String, workload: Option<&str>) -> Chart {
         Chart {
             file,
             title,
-            caption: caption.to_string(),
-            svg: Some(svg),
+            caption: String::new(),
+            svg: None,
             skipped: None,
+            workload: workload.map(str::to_string),
+            idiom_group: None,
         }
     }
 
-    fn skipped(file: &'static str, title: &str, why: &str) -> Chart {
-        Chart {
-            file,
-            title: title.to_string(),
-            caption: String::new(),
-            svg: None,
-            skipped: Some(why.to_string()),
+    fn drawn(mut self, caption: &str, svg: String) -> Chart {
+        self.caption = caption.to_string();
+        self.svg = Some(svg);
+        self
+    }
+
+    fn skip(mut self, why: &str) -> Chart {
+        self.skipped = Some(why.to_string());
+        self
+    }
+}
+
+/// The chart in the README: the image and its caption, or why it is missing.
+pub(crate) fn embed(out: &mut String, c: &Chart) {
+    match &c.skipped {
+        None => {
+            let _ = writeln!(out, "![{}]({})\n\n*{}*\n", c.title, c.file, c.caption);
+        }
+        Some(why) => {
+            let _ = writeln!(out, "*No chart `{}` ({}): {why}.*\n", c.file, c.title);
         }
     }
 }
@@ -61,18 +87,87 @@ fn plot_err<E: std::fmt::Display>(e: E) -> anyhow::Error {
     anyhow::anyhow!("cannot draw a chart: {e}")
 }
 
-/// Every chart, drawn or skipped.
-pub(crate) fn charts(groups: &[Group<'_>]) -> anyhow::Result<Vec<Chart>> {
-    Ok(vec![
-        scaling(groups)?,
-        c10k_memory(groups)?,
-        heartbeat(groups)?,
-        throughput(groups)?,
-        throughput_cpu(groups)?,
-    ])
+/// Every chart the presets declare, drawn or skipped, then the idioms'.
+pub(crate) fn charts(r: &Report<'_>) -> anyhow::Result<Vec<Chart>> {
+    let workloads = r.workloads();
+    let mut out = Vec::new();
+    for w in WORKLOADS {
+        let tables = workloads
+            .iter()
+            .find(|(id, _, _)| *id == w.id)
+            .map(|(_, _, t)| t.as_slice())
+            .unwrap_or_default();
+        for &kind in w.charts {
+            out.push(chart(r, w.id, kind, tables)?);
+        }
+    }
+    for g in idioms::groups(r) {
+        out.push(idiom_chart(r, &g)?);
+    }
+    Ok(out)
 }
 
-/// A colour per line, distinct for the first ten (Tableau 10), then cycling.
+/// A file name safe in a URL and a directory: `[a-z0-9.-]` only.
+pub(crate) fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+fn chart(
+    r: &Report<'_>,
+    id: &str,
+    kind: ChartKind,
+    tables: &[&Table<'_>],
+) -> anyhow::Result<Chart> {
+    let (file, title) = match kind {
+        ChartKind::WallByN => (
+            format!("{id}.svg"),
+            format!("Wall time vs N on {id} (log-log)"),
+        ),
+        ChartKind::MemoryPerInFlight => (
+            format!("{id}-memory.svg"),
+            format!("Client memory per in-flight request on {id}"),
+        ),
+        ChartKind::Heartbeat => (
+            format!("{id}-heartbeat.svg"),
+            format!("Heartbeat lateness during {id} (log)"),
+        ),
+        ChartKind::Rate => (
+            format!("{id}-rate.svg"),
+            format!("Requests per second on {id}"),
+        ),
+        ChartKind::CpuPerRequest => (
+            format!("{id}-cpu.svg"),
+            format!("Client CPU per request on {id}"),
+        ),
+        ChartKind::Protocols => (
+            format!("{id}-protocols.svg"),
+            format!("HTTP/1.1 and HTTP/2 wall time on {id}"),
+        ),
+    };
+    let c = Chart::new(slug(&file), title, Some(id));
+    let measured = tables.iter().find(|t| t.measured().next().is_some());
+    let Some(t) = measured else {
+        return Ok(c.skip(&format!("no {} cell ran", code(id))));
+    };
+    match kind {
+        ChartKind::WallByN => wall_by_n(r, c, tables),
+        ChartKind::MemoryPerInFlight => memory(r, c, t),
+        ChartKind::Heartbeat => heartbeat(r, c, t),
+        ChartKind::Rate => rate(r, c, t),
+        ChartKind::CpuPerRequest => cpu(r, c, t),
+        ChartKind::Protocols => protocols(r, c, tables),
+    }
+}
+
+/// A colour per line or series, distinct for the first ten (Tableau 10).
 fn series_color(i: usize) -> RGBColor {
     const TABLEAU: [(u8, u8, u8); 10] = [
         (31, 119, 180),
@@ -88,251 +183,4 @@ fn series_color(i: usize) -> RGBColor {
     ];
     let (r, g, b) = TABLEAU[i % TABLEAU.len()];
     RGBColor(r, g, b)
-}
-
-/// The legend group and colour of a row: its model (reference rows apart).
-fn model_group(e: &Entry<'_>) -> (String, RGBColor) {
-    let model = e.row.model.to_lowercase();
-    let (name, (r, g, b)) = if e.row.reference {
-        ("reference".to_string(), (127, 127, 127))
-    } else if model.contains("io_uring") || model.contains("io-uring") {
-        (e.row.model.clone(), (148, 103, 189))
-    } else if model.contains("async") {
-        (e.row.model.clone(), (31, 119, 180))
-    } else if model.contains("thread") {
-        (e.row.model.clone(), (255, 127, 14))
-    } else if model.contains("sequential") {
-        (e.row.model.clone(), (214, 39, 40))
-    } else if model.is_empty() {
-        ("other".to_string(), (44, 160, 44))
-    } else {
-        (e.row.model.clone(), (44, 160, 44))
-    };
-    (name, RGBColor(r, g, b))
-}
-
-/// The note a bar chart prints in place of a missing bar.
-fn fate_note(e: &Entry<'_>, missing: &str) -> String {
-    match e.fate() {
-        Fate::Measured(_) => missing.to_string(),
-        Fate::Skipped {
-            projected_s: Some(s),
-            ..
-        } => format!("skipped (projected {})", projection_s(s)),
-        Fate::Skipped { .. } => "skipped".into(),
-        Fate::Failed(_) => "failed".into(),
-        Fate::NoRepeats => "no repeats".into(),
-        Fate::NotRun => "not run".into(),
-    }
-}
-
-/// A bar per entry of `g`: `value` gives the bar, its dot and its note.
-fn bars(
-    g: &Group<'_>,
-    missing: &str,
-    value: impl Fn(&Entry<'_>) -> Option<(f64, Option<f64>, String)>,
-) -> Vec<Bar> {
-    g.entries
-        .iter()
-        .map(|e| {
-            let (group, color) = model_group(e);
-            let (value, marker, note) = match value(e) {
-                Some((v, m, note)) => (Some(v), m, note),
-                None => (None, None, fate_note(e, missing)),
-            };
-            Bar {
-                label: row_name(&e.row),
-                group,
-                color,
-                value,
-                marker,
-                note,
-            }
-        })
-        .collect()
-}
-
-fn first<'g, 'a>(groups: &'g [Group<'a>], workload: &str) -> Option<&'g Group<'a>> {
-    groups.iter().find(|g| g.workload == workload)
-}
-
-fn scaling(groups: &[Group<'_>]) -> anyhow::Result<Chart> {
-    const FILE: &str = "scaling.svg";
-    let title = "Wall time vs N on scaling (log-log)";
-    let of: Vec<&Group<'_>> = groups.iter().filter(|g| g.workload == "scaling").collect();
-    if !of.iter().any(|g| g.measured().next().is_some()) {
-        return Ok(Chart::skipped(FILE, title, "no `scaling` cell ran"));
-    }
-    let delay = of
-        .first()
-        .map(|g| duration_ms(g.plan.delay.as_secs_f64() * 1e3));
-    let lines = of[0]
-        .entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| Line {
-            label: row_name(&e.row),
-            points: of
-                .iter()
-                .filter_map(|g| {
-                    let f = g.entries.get(i)?.figures.as_ref()?;
-                    Some((g.plan.requests as f64, f.d.wall_ms))
-                })
-                .collect(),
-        })
-        .collect();
-    let spec = LineChart {
-        title: title.into(),
-        x_desc: "N — requests in the fan-out (log)".into(),
-        y_desc: "median wall time, ms (log)".into(),
-        lines,
-        floor: of
-            .iter()
-            .map(|g| (g.plan.requests as f64, floor_ms(&g.plan)))
-            .collect(),
-    };
-    let caption = format!(
-        "Each line is a row; a missing point was skipped (see the `scaling` table). \
-         Every request waits {} on the server, so the dashed floor is what full concurrency reaches.",
-        delay.unwrap_or_default()
-    );
-    Ok(Chart::drawn(
-        FILE,
-        spec.title.clone(),
-        &caption,
-        lines::draw(&spec)?,
-    ))
-}
-
-fn c10k_memory(groups: &[Group<'_>]) -> anyhow::Result<Chart> {
-    const FILE: &str = "c10k-memory.svg";
-    let title = "Client memory per in-flight request on c10k";
-    let Some(g) = first(groups, "c10k") else {
-        return Ok(Chart::skipped(FILE, title, "no `c10k` cell in the results"));
-    };
-    let bars = bars(g, "idle RSS unknown", |e| {
-        let k = e.figures.as_ref()?.rss_per_inflight_kib?;
-        Some((k, None, format!("{} KiB", num(k))))
-    });
-    if bars.iter().all(|b| b.value.is_none()) {
-        return Ok(Chart::skipped(
-            FILE,
-            title,
-            "no `c10k` cell ran with the row's idle RSS known",
-        ));
-    }
-    let spec = BarChart {
-        title: title.into(),
-        x_desc: "(peak RSS − idle RSS) / peak in-flight requests, KiB".into(),
-        log_x: false,
-        bars,
-        marker_label: None,
-        lines: Vec::new(),
-    };
-    let caption = "Client peak RSS above the row's idle RSS, divided by the requests the server saw in flight at once.";
-    Ok(Chart::drawn(
-        FILE,
-        spec.title.clone(),
-        caption,
-        bars::draw(&spec)?,
-    ))
-}
-
-fn heartbeat(groups: &[Group<'_>]) -> anyhow::Result<Chart> {
-    const FILE: &str = "heartbeat.svg";
-    let Some(g) = ["demo", "latency"]
-        .into_iter()
-        .filter_map(|w| first(groups, w))
-        .find(|g| g.measured().next().is_some())
-    else {
-        return Ok(Chart::skipped(
-            FILE,
-            "Heartbeat lateness",
-            "neither `demo` nor `latency` has a measured cell",
-        ));
-    };
-    let bars = bars(g, "", |e| {
-        let d = &e.figures.as_ref()?.d;
-        Some((
-            d.hb_max_ms,
-            Some(d.hb_p99_ms),
-            format!("p99 {} / max {} ms", num(d.hb_p99_ms), num(d.hb_max_ms)),
-        ))
-    });
-    let spec = BarChart {
-        title: format!("Heartbeat lateness during {} (log)", g.workload),
-        x_desc: format!(
-            "how late a {} ticker fired, ms (log)",
-            duration_ms(g.plan.heartbeat.as_secs_f64() * 1e3)
-        ),
-        log_x: true,
-        bars,
-        marker_label: Some("p99 lateness".into()),
-        lines: Vec::new(),
-    };
-    let caption = "Bars: the latest tick; dots: the 99th percentile. The sequential row can only tick between requests — the original asyncio argument.";
-    Ok(Chart::drawn(
-        FILE,
-        spec.title.clone(),
-        caption,
-        bars::draw(&spec)?,
-    ))
-}
-
-fn throughput(groups: &[Group<'_>]) -> anyhow::Result<Chart> {
-    const FILE: &str = "throughput.svg";
-    let title = "Requests per second on throughput";
-    let Some(g) = first(groups, "throughput").filter(|g| g.measured().next().is_some()) else {
-        return Ok(Chart::skipped(FILE, title, "no `throughput` cell ran"));
-    };
-    let bars = bars(g, "", |e| {
-        let r = e.figures.as_ref()?.d.req_per_s;
-        Some((r, None, format!("{} req/s", num(r))))
-    });
-    let spec = BarChart {
-        title: title.into(),
-        x_desc: "requests per second (median wall), req/s".into(),
-        log_x: false,
-        bars,
-        marker_label: None,
-        lines: g
-            .generators
-            .iter()
-            .map(|c| (c.req_per_s, format!("{} (load generator)", c.tool)))
-            .collect(),
-    };
-    let caption = "Higher is better; the dashed lines, when present, are load generators against the same server.";
-    Ok(Chart::drawn(
-        FILE,
-        spec.title.clone(),
-        caption,
-        bars::draw(&spec)?,
-    ))
-}
-
-fn throughput_cpu(groups: &[Group<'_>]) -> anyhow::Result<Chart> {
-    const FILE: &str = "throughput-cpu.svg";
-    let title = "Client CPU per request on throughput";
-    let Some(g) = first(groups, "throughput").filter(|g| g.measured().next().is_some()) else {
-        return Ok(Chart::skipped(FILE, title, "no `throughput` cell ran"));
-    };
-    let bars = bars(g, "", |e| {
-        let c = e.figures.as_ref()?.d.cpu_us_per_req;
-        Some((c, None, format!("{} µs", num(c))))
-    });
-    let spec = BarChart {
-        title: title.into(),
-        x_desc: "user + sys CPU of the client process per request, µs".into(),
-        log_x: false,
-        bars,
-        marker_label: None,
-        lines: Vec::new(),
-    };
-    let caption = "Lower is better: the client's own CPU (wait4 rusage), divided by the requests.";
-    Ok(Chart::drawn(
-        FILE,
-        spec.title.clone(),
-        caption,
-        bars::draw(&spec)?,
-    ))
 }

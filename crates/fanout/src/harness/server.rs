@@ -14,16 +14,23 @@ use fanout_core::{ServerStats, Target};
 /// A running server child; killed and reaped on drop.
 pub struct ServerProcess {
     child: Child,
-    _stdin: ChildStdin,
+    stdin: Option<ChildStdin>,
     target: Target,
 }
 
 impl ServerProcess {
-    /// Starts `exe serve --port 0 --exit-with-parent` (plus `args`) and
-    /// reads its two address lines: `http://ADDR`, then `https://ADDR ca=PATH`.
+    /// Starts `exe serve --port 0 --allow-reset --exit-with-parent` (plus
+    /// `args`) and reads its two address lines: `http://ADDR`, then
+    /// `https://ADDR ca=PATH`.
     pub fn start(exe: &Path, args: &[String]) -> anyhow::Result<ServerProcess> {
         let mut child = Command::new(exe)
-            .args(["serve", "--port", "0", "--exit-with-parent"])
+            .args([
+                "serve",
+                "--port",
+                "0",
+                "--allow-reset",
+                "--exit-with-parent",
+            ])
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -38,7 +45,7 @@ impl ServerProcess {
         match parse_address_lines(&http, &https) {
             Ok(target) => Ok(ServerProcess {
                 child,
-                _stdin: stdin,
+                stdin: Some(stdin),
                 target,
             }),
             Err(e) => {
@@ -63,7 +70,17 @@ impl ServerProcess {
 }
 
 impl Drop for ServerProcess {
+    /// Closes the child's stdin, so it stops gracefully and removes its CA
+    /// directory; kills it if it has not exited within two seconds.
     fn drop(&mut self) {
+        drop(self.stdin.take());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

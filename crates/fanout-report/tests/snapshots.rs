@@ -1,0 +1,163 @@
+//! Snapshot tests of whole rendered outputs for the synthetic results of
+//! `common` (hyperfine's `src/export/tests.rs` is the model): the README
+//! and its sections — a table with measured, skipped, unsupported and
+//! failed rows and a tie at the top, the HTTP/1.1 × HTTP/2 side-by-side
+//! table, the idioms, the harness overhead — the project README block,
+//! results.csv, a comparison with every verdict, and a table merged from
+//! two hosts. Regenerate with `INSTA_UPDATE=always cargo test -p
+//! fanout-report` and review the `.snap` files.
+
+mod common;
+
+use common::{file, results, results_on, section};
+use fanout_report::{compare, merge, readme_block, render};
+use fanout_results::{Cell, CellStatus, Results};
+use insta::assert_snapshot;
+
+fn readme() -> String {
+    file(&render(&results()).expect("renders"), "README.md")
+}
+
+#[test]
+fn the_whole_readme() {
+    assert_snapshot!(readme());
+}
+
+#[test]
+fn a_table_with_every_fate_and_errors_by_kind() {
+    // faults: measured rows (a tie at the top), the sequential row skipped,
+    // the reference row failed, the Go row unsupported (no toolchain).
+    assert_snapshot!(section(&readme(), "### `faults`"));
+}
+
+#[test]
+fn a_table_with_a_tie_a_load_generator_and_a_skip() {
+    assert_snapshot!(section(&readme(), "### `latency`"));
+}
+
+#[test]
+fn an_https_table_with_handshakes_and_resumption() {
+    assert_snapshot!(section(&readme(), "### `tls-handshake`"));
+}
+
+#[test]
+fn an_https_table_with_the_protocol_used() {
+    // api: the client's default protocol over TLS — HTTP/2 by ALPN for some
+    // rows, HTTP/1.1 for others, "mixed" where the repeats disagreed.
+    assert_snapshot!(section(&readme(), "### `api`"));
+}
+
+#[test]
+fn http1_and_http2_side_by_side() {
+    assert_snapshot!(section(&readme(), "### `h2`"));
+}
+
+#[test]
+fn the_idioms_section() {
+    assert_snapshot!(section(&readme(), "## Idioms"));
+}
+
+#[test]
+fn the_overhead_section_measured_and_not() {
+    assert_snapshot!(
+        "overhead_measured",
+        section(&readme(), "## Harness overhead")
+    );
+    let mut quick = results_on("bench-a", &["demo"]);
+    quick.settings.quick = true;
+    let text = file(&render(&quick).unwrap(), "README.md");
+    assert_snapshot!("overhead_quick", section(&text, "## Harness overhead"));
+}
+
+#[test]
+fn the_project_readme_block() {
+    assert_snapshot!(readme_block(&results()));
+}
+
+#[test]
+fn the_csv() {
+    assert_snapshot!(file(&render(&results()).unwrap(), "results.csv"));
+}
+
+/// Multiplies every repeat's wall time of a cell.
+fn scale(cell: &mut Cell, k: &[f64]) {
+    if let CellStatus::Done { repeats } = &mut cell.status {
+        for (r, k) in repeats.iter_mut().zip(k.iter().cycle()) {
+            r.summary.wall_ms *= k;
+        }
+    }
+}
+
+fn cell<'a>(r: &'a mut Results, row: &str, workload: &str) -> &'a mut Cell {
+    r.cells
+        .iter_mut()
+        .find(|c| c.row == row && c.workload == workload)
+        .unwrap_or_else(|| panic!("no cell {row} {workload}"))
+}
+
+/// Old and new sets with one cell of each kind of change.
+pub fn old_and_new() -> (Results, Results) {
+    let old = results_on("bench-a", &["latency", "throughput"]);
+    let mut new = old.clone();
+    new.environment.rustc = "rustc 1.91.0".into();
+    new.environment.commit = "4567cdef".into();
+    new.environment
+        .crates
+        .insert("tokio".into(), "1.48.0".into());
+    scale(cell(&mut new, "tokio-hyper-tuned", "latency"), &[1.2]);
+    scale(cell(&mut new, "tokio-reqwest", "latency"), &[0.8]);
+    scale(cell(&mut new, "tokio-reqwest-join-set", "latency"), &[1.02]);
+    // Beyond the threshold, but the ranges overlap: noise.
+    scale(cell(&mut new, "threads-ureq", "latency"), &[1.3, 0.9, 1.6]);
+    // One repeat: the threshold alone, indicative.
+    let c = cell(&mut new, "tokio-reqwest-buffer-unordered", "latency");
+    if let CellStatus::Done { repeats } = &mut c.status {
+        repeats.truncate(1);
+    }
+    scale(c, &[1.1]);
+    *cell(&mut new, "tokio-reqwest", "throughput") = Cell {
+        status: CellStatus::Failed {
+            reason: "the client was killed by a signal (SIGSEGV): (no output)".into(),
+        },
+        ..cell(&mut new, "tokio-reqwest", "throughput").clone()
+    };
+    new.cells
+        .retain(|c| !(c.row == "python-aiohttp-gather" && c.workload == "latency"));
+    let mut added = cell(&mut new, "tokio-reqwest", "latency").clone();
+    added.row = "tokio-ct-reqwest".into();
+    new.cells.push(added);
+    (old, new)
+}
+
+#[test]
+fn a_comparison_with_every_verdict() {
+    let (old, new) = old_and_new();
+    let c = compare(&old, &new, 5.0);
+    assert_snapshot!(c.markdown());
+    let slower: Vec<String> = c.slower().iter().map(|c| c.name()).collect();
+    assert_eq!(
+        slower,
+        [
+            "`tokio-hyper-tuned` · `latency`",
+            "`tokio-reqwest-buffer-unordered` · `latency`"
+        ]
+    );
+}
+
+#[test]
+fn a_table_merged_from_two_hosts() {
+    let a = results_on("bench-a", &["latency", "h2"]);
+    let mut b = results_on("bench-b", &["latency", "h2"]);
+    b.environment.cpu = "Other CPU @ 2.0GHz".into();
+    b.environment
+        .crates
+        .insert("python".into(), "3.12.1".into());
+    for c in &mut b.cells {
+        scale(c, &[1.1, 1.12, 1.09]);
+    }
+    let merged = merge(vec![a, b]).expect("merges");
+    let text = file(&render(&merged).unwrap(), "README.md");
+    assert_snapshot!("merged_latency", section(&text, "### `latency`"));
+    assert_snapshot!("merged_h2", section(&text, "### `h2`"));
+    assert_snapshot!("merged_environment", section(&text, "## Environment"));
+}

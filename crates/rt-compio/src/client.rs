@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use fanout_core::sample::chain;
 use fanout_core::{
     Document, ErrorKind, FetchError, Fetched, Protocol, Request, Response, StartError, Target,
 };
@@ -82,6 +83,15 @@ fn error(e: cyper::Error, head: bool) -> FetchError {
             cyper::Error::Rustls(_) => ErrorKind::Tls,
             cyper::Error::Json(_) => ErrorKind::Decode,
             cyper::Error::HyperClient(c) if c.is_connect() => ErrorKind::Connect,
+            // An HTTP/2 stream reset or GOAWAY from the server is HTTP/2's
+            // connection reset (core's `from_hyper_chain` does not look for it).
+            _ if chain(&e).any(|e| {
+                e.downcast_ref::<h2::Error>()
+                    .is_some_and(h2::Error::is_remote)
+            }) =>
+            {
+                ErrorKind::Reset
+            }
             _ => ErrorKind::from_hyper_chain(&e),
         },
     };

@@ -2,10 +2,13 @@
 //! protocol) and shared by every request.
 //!
 //! - isahc's `HttpClient` owns libcurl's connection cache.
-//! - hyper's `client::conn::http1` API has no pool, so [`HyperPool`] keeps
-//!   the idle connections: a request takes one that `is_ready()` or dials a
-//!   new one (TCP, then TLS for `https`), and hands it back once its body is
-//!   read (keep-alive on only).
+//! - hyper's connection API has no pool. For HTTP/1.1, [`HyperPool`] keeps
+//!   the idle `client::conn::http1` connections: a request takes one that
+//!   `is_ready()` or dials a new one (TCP, then TLS for `https`), and hands
+//!   it back once its body is read (keep-alive on only). For HTTP/2,
+//!   [`H2Conn`] keeps one `client::conn::http2` connection per scheme, which
+//!   every request shares as a stream, dialled by the first request that
+//!   finds none.
 
 use std::error::Error;
 use std::net::TcpStream;
@@ -13,20 +16,22 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use fanout_core::row::{ANY_PROTOCOL, HTTP1_ONLY};
+use fanout_core::row::ANY_PROTOCOL;
 use fanout_core::sample::chain;
 use fanout_core::{
     Document, ErrorKind, FetchError, Fetched, Protocol, Request, Response, StartError, Target,
 };
 use futures_rustls::TlsConnector;
+use futures_util::future::Either;
 use http_body_util::{BodyExt, Empty};
-use hyper::client::conn::http1::{self, SendRequest};
+use hyper::client::conn::{http1, http2};
+use hyper::http::uri::Authority;
 use isahc::AsyncReadResponseExt;
 use isahc::config::{Configurable, VersionNegotiation};
 use isahc::tls::{TlsConfig, TrustStore};
 use rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
 use smol::Async;
-use smol_hyper::rt::FuturesIo;
+use smol_hyper::rt::{FuturesIo, SmolExecutor};
 
 /// Why `smol-isahc` will not start on a libcurl built without `HAVE_POLL`
 /// (see `build.rs`): its figures would be connect errors, not the row's own.
@@ -48,8 +53,8 @@ const ISAHC_RETRY: &str = "libcurl sends a request once more on a fresh connecti
 pub enum Client {
     /// `isahc::HttpClient`: libcurl with rustls (rustls-ffi) and nghttp2.
     Isahc,
-    /// hyper's `client::conn::http1` over `Async<TcpStream>` (futures-rustls
-    /// for TLS), with a small pool.
+    /// hyper's `client::conn::http1` (a small pool) or `client::conn::http2`
+    /// (one shared connection) over `Async<TcpStream>`, futures-rustls for TLS.
     Hyper,
 }
 
@@ -58,7 +63,7 @@ impl Client {
     pub fn name(self) -> &'static str {
         match self {
             Client::Isahc => "isahc (libcurl)",
-            Client::Hyper => "hyper (conn::http1 + smol-hyper)",
+            Client::Hyper => "hyper (conn::http1/http2 + smol-hyper)",
         }
     }
 
@@ -72,11 +77,9 @@ impl Client {
 
     /// The HTTP versions the client can be held to.
     pub fn protocols(self) -> &'static [Protocol] {
-        match self {
-            Client::Isahc => ANY_PROTOCOL,
-            // The pool speaks hyper's http1 connection API only.
-            Client::Hyper => HTTP1_ONLY,
-        }
+        // Both: hyper's `auto` is the pool of `conn::http1` connections.
+        let (Client::Isahc | Client::Hyper) = self;
+        ANY_PROTOCOL
     }
 
     /// Known deviations from the conformance kit.
@@ -117,8 +120,15 @@ impl Client {
                     .map_err(|e| StartError(format!("cannot build the isahc client: {e}")))?;
                 Ok(Built::Isahc(c))
             }
+            // `auto` is HTTP/1.1: the pool of `conn::http1` connections,
+            // offering `http/1.1` by ALPN. HTTP/2 is the other connection
+            // API, offering `h2` alone (prior knowledge in cleartext).
+            Client::Hyper if protocol == Protocol::Http2 => Ok(Built::Hyper2(Arc::new(H2Conn {
+                tls: TlsConnector::from(Arc::new(rustls_config(target, b"h2")?)),
+                conn: Default::default(),
+            }))),
             Client::Hyper => Ok(Built::Hyper(Arc::new(HyperPool {
-                tls: TlsConnector::from(Arc::new(rustls_config(target)?)),
+                tls: TlsConnector::from(Arc::new(rustls_config(target, b"http/1.1")?)),
                 idle: Default::default(),
             }))),
         }
@@ -127,8 +137,8 @@ impl Client {
 
 /// A rustls client configuration whose only root is the target's CA (none:
 /// every certificate fails), with rustls's ring provider given explicitly
-/// (other providers are linked into the same binary), offering `http/1.1`.
-fn rustls_config(target: &Target) -> Result<rustls::ClientConfig, StartError> {
+/// (other providers are linked into the same binary), offering `alpn`.
+fn rustls_config(target: &Target, alpn: &[u8]) -> Result<rustls::ClientConfig, StartError> {
     let mut roots = rustls::RootCertStore::empty();
     if let Ok(pem) = target.ca_pem() {
         for cert in CertificateDer::pem_slice_iter(&pem) {
@@ -144,7 +154,7 @@ fn rustls_config(target: &Target) -> Result<rustls::ClientConfig, StartError> {
         .map_err(|e| StartError(format!("cannot configure rustls: {e}")))?
         .with_root_certificates(roots)
         .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![alpn.to_vec()];
     Ok(config)
 }
 
@@ -153,6 +163,7 @@ fn rustls_config(target: &Target) -> Result<rustls::ClientConfig, StartError> {
 pub(crate) enum Built {
     Isahc(isahc::HttpClient),
     Hyper(Arc<HyperPool>),
+    Hyper2(Arc<H2Conn>),
 }
 
 impl Built {
@@ -168,6 +179,7 @@ impl Built {
             match client {
                 Built::Isahc(c) => isahc_get(&c, req).await,
                 Built::Hyper(pool) => pool.get(&ex, req).await,
+                Built::Hyper2(conn) => conn.get(&ex, req).await,
             }
         }
     }
@@ -222,7 +234,13 @@ fn isahc_kind(e: &(dyn Error + 'static)) -> ErrorKind {
             if c.is_partial_file() {
                 return ErrorKind::Truncated;
             }
-            if c.is_got_nothing() || c.is_recv_error() || c.is_send_error() {
+            // An HTTP/2 stream reset (RST_STREAM) is HTTP/2's connection
+            // reset: `reset` before the head, `truncated` in the body.
+            if c.is_got_nothing()
+                || c.is_recv_error()
+                || c.is_send_error()
+                || c.is_http2_stream_error()
+            {
                 return ErrorKind::Reset;
             }
             if c.is_couldnt_connect() || c.is_couldnt_resolve_host() {
@@ -231,7 +249,7 @@ fn isahc_kind(e: &(dyn Error + 'static)) -> ErrorKind {
             if c.is_operation_timedout() {
                 return ErrorKind::Timeout;
             }
-            if c.is_http2_error() || c.is_http2_stream_error() {
+            if c.is_http2_error() {
                 return ErrorKind::Protocol;
             }
         }
@@ -256,10 +274,69 @@ fn isahc_kind(e: &(dyn Error + 'static)) -> ErrorKind {
     ErrorKind::Other
 }
 
-type Sender = SendRequest<Empty<Bytes>>;
+type Sender = http1::SendRequest<Empty<Bytes>>;
+type Sender2 = http2::SendRequest<Empty<Bytes>>;
 
-/// Idle keep-alive connections for hyper's connection API, one list per
-/// scheme (a session talks to one target), and the TLS connector.
+/// A dialled stream: TCP, or TLS over TCP.
+type Stream = Either<Async<TcpStream>, futures_rustls::client::TlsStream<Async<TcpStream>>>;
+
+/// Reads the whole body of a response.
+async fn collect(resp: hyper::Response<hyper::body::Incoming>) -> Result<(u16, Bytes), FetchError> {
+    let status = resp.status().as_u16();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| FetchError::new(hyper_kind(&e).in_body(), e))?
+        .to_bytes();
+    Ok((status, body))
+}
+
+/// Hands a body over as bytes, or as the decoded document.
+fn finish(req: &Request, status: u16, body: Bytes) -> Fetched {
+    if req.decode_json(status) {
+        // hyper has no JSON API: its users collect, then serde_json.
+        let doc: Document =
+            serde_json::from_slice(&body).map_err(|e| FetchError::new(ErrorKind::Decode, e))?;
+        return Ok(Response::json(status, doc));
+    }
+    Ok(Response::bytes(status, body))
+}
+
+/// core's `ErrorKind::from_hyper_chain`, with an HTTP/2 stream reset or
+/// GOAWAY from the server (HTTP/2's connection reset, which it does not
+/// look for) as `reset`.
+fn hyper_kind(e: &(dyn Error + 'static)) -> ErrorKind {
+    let h2_reset = chain(e).any(|e| {
+        e.downcast_ref::<h2::Error>()
+            .is_some_and(h2::Error::is_remote)
+    });
+    if h2_reset && ErrorKind::from_chain(e).is_none() {
+        return ErrorKind::Reset;
+    }
+    ErrorKind::from_hyper_chain(e)
+}
+
+fn sent(e: hyper::Error) -> FetchError {
+    FetchError::new(hyper_kind(&e).in_head(), e)
+}
+
+/// The URI of a request, whether it is `https`, and its authority.
+fn target_of(req: &Request) -> Result<(hyper::Uri, bool, Authority), FetchError> {
+    let uri: hyper::Uri = req
+        .url
+        .parse()
+        .map_err(|e| FetchError::new(ErrorKind::Other, e))?;
+    let https = uri.scheme_str() == Some("https");
+    let authority = uri
+        .authority()
+        .ok_or_else(|| FetchError::from(ErrorKind::Other))?
+        .clone();
+    Ok((uri, https, authority))
+}
+
+/// Idle HTTP/1.1 keep-alive connections, one list per scheme (a session
+/// talks to one target), and the TLS connector.
 pub(crate) struct HyperPool {
     tls: TlsConnector,
     /// `[http, https]`.
@@ -267,14 +344,8 @@ pub(crate) struct HyperPool {
 }
 
 impl HyperPool {
-    async fn get(self: Arc<Self>, ex: &smol::Executor<'static>, req: Request) -> Fetched {
-        let other = |e| FetchError::new(ErrorKind::Other, e);
-        let uri: hyper::Uri = req.url.parse().map_err(other)?;
-        let https = uri.scheme_str() == Some("https");
-        let authority = uri
-            .authority()
-            .ok_or_else(|| FetchError::from(ErrorKind::Other))?
-            .clone();
+    async fn get(self: Arc<Self>, ex: &Arc<smol::Executor<'static>>, req: Request) -> Fetched {
+        let (uri, https, authority) = target_of(&req)?;
         // With keep-alive off every request gets a fresh connection.
         let reused = if req.keep_alive {
             self.checkout(https)
@@ -283,8 +354,17 @@ impl HyperPool {
         };
         let mut sender = match reused {
             Some(s) => s,
-            None => self.dial(ex, &authority, https).await?,
+            None => {
+                let io = dial(&self.tls, &authority, https).await?;
+                let (sender, conn) = http1::handshake(FuturesIo::new(io)).await.map_err(sent)?;
+                ex.spawn(async move {
+                    let _ = conn.await;
+                })
+                .detach();
+                sender
+            }
         };
+        // HTTP/1.1: the origin form, and `Host` as hyper-util sets it.
         let mut rb = hyper::Request::get(uri.path_and_query().map_or("/", |p| p.as_str()))
             .header(hyper::header::HOST, authority.as_str());
         if !req.keep_alive {
@@ -293,27 +373,12 @@ impl HyperPool {
         let request = rb
             .body(Empty::new())
             .map_err(|e| FetchError::new(ErrorKind::Other, e))?;
-        let resp = sender
-            .send_request(request)
-            .await
-            .map_err(|e| FetchError::new(ErrorKind::from_hyper_chain(&e).in_head(), e))?;
-        let status = resp.status().as_u16();
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| FetchError::new(ErrorKind::from_hyper_chain(&e).in_body(), e))?
-            .to_bytes();
+        let resp = sender.send_request(request).await.map_err(sent)?;
+        let (status, body) = collect(resp).await?;
         if req.keep_alive {
             self.checkin(ex, https, sender);
         }
-        if req.decode_json(status) {
-            // hyper has no JSON API: its users collect, then serde_json.
-            let doc: Document =
-                serde_json::from_slice(&body).map_err(|e| FetchError::new(ErrorKind::Decode, e))?;
-            return Ok(Response::json(status, doc));
-        }
-        Ok(Response::bytes(status, body))
+        finish(&req, status, body)
     }
 
     fn idle(&self, https: bool) -> std::sync::MutexGuard<'_, Vec<Sender>> {
@@ -347,51 +412,78 @@ impl HyperPool {
             .detach();
         }
     }
+}
 
-    /// Opens a TCP connection (a failure is `connect`), then for `https` a
-    /// TLS session (a failure is `tls`), and hands it to hyper; the
-    /// connection runs as a task on `ex` until it closes.
-    async fn dial(
-        &self,
-        ex: &smol::Executor<'static>,
-        authority: &hyper::http::uri::Authority,
-        https: bool,
-    ) -> Result<Sender, FetchError> {
-        let connect = |e: std::io::Error| FetchError::new(ErrorKind::Connect, e);
-        let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
-        let host = authority.host();
-        let addr = smol::net::resolve((host.trim_start_matches('[').trim_end_matches(']'), port))
-            .await
-            .map_err(connect)?
-            .into_iter()
-            .next()
-            .ok_or_else(|| FetchError::from(ErrorKind::Connect))?;
-        let stream = Async::<TcpStream>::connect(addr).await.map_err(connect)?;
-        let head = |e: hyper::Error| FetchError::new(ErrorKind::from_hyper_chain(&e).in_head(), e);
-        if https {
-            let name = ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']'))
-                .map_err(|e| FetchError::new(ErrorKind::Tls, e))?
-                .to_owned();
-            let tls = self
-                .tls
-                .connect(name, stream)
-                .await
-                .map_err(|e| FetchError::new(ErrorKind::Tls, e))?;
-            let (sender, conn) = http1::handshake(FuturesIo::new(tls)).await.map_err(head)?;
-            ex.spawn(async move {
-                let _ = conn.await;
-            })
-            .detach();
-            Ok(sender)
-        } else {
-            let (sender, conn) = http1::handshake(FuturesIo::new(stream))
-                .await
-                .map_err(head)?;
-            ex.spawn(async move {
-                let _ = conn.await;
-            })
-            .detach();
-            Ok(sender)
-        }
+/// One HTTP/2 connection per scheme, shared by every request as a stream:
+/// the first request that finds none (or a closed one) dials it while the
+/// others wait for it, as hyper-util's `http2_only` pool does.
+pub(crate) struct H2Conn {
+    tls: TlsConnector,
+    /// `[http, https]`.
+    conn: [async_lock::Mutex<Option<Sender2>>; 2],
+}
+
+impl H2Conn {
+    async fn get(self: Arc<Self>, ex: &Arc<smol::Executor<'static>>, req: Request) -> Fetched {
+        let (uri, https, authority) = target_of(&req)?;
+        let mut sender = {
+            let mut slot = self.conn[usize::from(https)].lock().await;
+            match slot.as_ref().filter(|s| !s.is_closed()) {
+                Some(s) => s.clone(),
+                None => {
+                    let io = dial(&self.tls, &authority, https).await?;
+                    let (sender, conn) = http2::Builder::new(SmolExecutor::new(Arc::clone(ex)))
+                        .handshake(FuturesIo::new(io))
+                        .await
+                        .map_err(sent)?;
+                    ex.spawn(async move {
+                        let _ = conn.await;
+                    })
+                    .detach();
+                    slot.insert(sender).clone()
+                }
+            }
+        };
+        // HTTP/2: the absolute URI (`:scheme` and `:authority`), no `Host`.
+        let request = hyper::Request::get(uri)
+            .body(Empty::new())
+            .map_err(|e| FetchError::new(ErrorKind::Other, e))?;
+        sender.ready().await.map_err(sent)?;
+        let resp = sender.send_request(request).await.map_err(sent)?;
+        let (status, body) = collect(resp).await?;
+        finish(&req, status, body)
     }
+}
+
+/// Opens a TCP connection (a failure is `connect`), then for `https` a TLS
+/// session (a failure is `tls`).
+async fn dial(
+    tls: &TlsConnector,
+    authority: &Authority,
+    https: bool,
+) -> Result<Stream, FetchError> {
+    let connect = |e: std::io::Error| FetchError::new(ErrorKind::Connect, e);
+    let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let addr = smol::net::resolve((host, port))
+        .await
+        .map_err(connect)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| FetchError::from(ErrorKind::Connect))?;
+    let stream = Async::<TcpStream>::connect(addr).await.map_err(connect)?;
+    if !https {
+        return Ok(Either::Left(stream));
+    }
+    let name = ServerName::try_from(host)
+        .map_err(|e| FetchError::new(ErrorKind::Tls, e))?
+        .to_owned();
+    let tls = tls
+        .connect(name, stream)
+        .await
+        .map_err(|e| FetchError::new(ErrorKind::Tls, e))?;
+    Ok(Either::Right(tls))
 }

@@ -4,10 +4,12 @@
 //! - [`Client::Isahc`]: isahc 2 — libcurl's multi interface on isahc's own
 //!   agent thread, with curl's rustls backend and nghttp2 — whose futures
 //!   are polled on smol;
-//! - [`Client::Hyper`]: hyper's `client::conn::http1` over smol's
+//! - [`Client::Hyper`]: hyper's connection API over smol's
 //!   `Async<TcpStream>` (TLS by futures-rustls), through the `smol-hyper`
-//!   adapter, with a small pool of idle connections (`client.rs`): the same
-//!   HTTP/1 code as the `tokio-hyper` row, so the runtime is the difference.
+//!   adapter: `client::conn::http1` with a small pool of idle connections
+//!   (`auto` and `http1`), `client::conn::http2` on one shared connection
+//!   (`http2`) — the same hyper code as the `tokio-hyper` row, so the
+//!   runtime is the difference.
 //!
 //! The rows are the table [`ROWS`]: both clients with a task per request
 //! (`spawn`), and `smol-hyper-join-all`, the same hyper client with

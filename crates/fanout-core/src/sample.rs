@@ -164,12 +164,20 @@ pub fn chain<'a>(
 impl ErrorKind {
     /// Classifies an error by the [`hyper::Error`] in its `source()` chain,
     /// for rows whose client is built on hyper (feature `hyper`). An I/O
-    /// error in the chain decides first ([`ErrorKind::from_chain`]).
+    /// error in the chain decides first ([`ErrorKind::from_chain`]); an
+    /// HTTP/2 stream reset or refused by the server is a `reset` (a
+    /// `truncated` body after the head, by [`ErrorKind::in_body`]).
     pub fn from_hyper_chain(e: &(dyn StdError + 'static)) -> ErrorKind {
         if let Some(kind) = ErrorKind::from_chain(e) {
             return kind;
         }
         for err in chain(e) {
+            // An HTTP/2 stream the server reset (RST_STREAM) or refused.
+            if let Some(h2) = err.downcast_ref::<h2::Error>()
+                && h2.is_remote()
+            {
+                return ErrorKind::Reset;
+            }
             if let Some(h) = err.downcast_ref::<hyper::Error>() {
                 return if h.is_parse() || h.is_parse_status() {
                     ErrorKind::Protocol

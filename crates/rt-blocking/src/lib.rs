@@ -108,8 +108,11 @@ fn agent(target: &Target) -> Result<ureq::Agent, StartError> {
         ],
         Err(_) => Vec::new(),
     };
+    // ureq's own provider (ring), named: another row in the same process
+    // (libcurl's rustls-ffi) may install a process default.
     let tls = TlsConfig::builder()
         .root_certs(RootCerts::Specific(Arc::new(roots)))
+        .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .build();
     Ok(ureq::Agent::config_builder()
         .http_status_as_error(false)

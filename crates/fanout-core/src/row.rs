@@ -158,6 +158,10 @@ pub struct Description {
     /// `Some(what)` for a tuned variant: the settings that differ from the
     /// idiomatic row. `None` for idiomatic rows.
     pub tuned: Option<&'static str>,
+    /// Another idiom of a row that exists with the usual one (the same
+    /// runtime and client, a different loop): it runs only on the workloads
+    /// that compare idioms ([`crate::Workload::idioms`]).
+    pub idiom_variant: bool,
     /// Conformance checks this row is known not to pass, each with the reason
     /// (a client behaviour the row cannot change). The kit still runs them
     /// and reports the outcome as a known deviation instead of a failure;
@@ -192,6 +196,7 @@ impl Description {
             upstream: Upstream::Maintained,
             max_concurrency: None,
             tuned: None,
+            idiom_variant: false,
             deviations: &[],
         }
     }
@@ -207,6 +212,17 @@ impl Description {
     /// Sets the idiom.
     pub fn with_idiom(self, idiom: Idiom) -> Description {
         Description { idiom, ..self }
+    }
+
+    /// Sets the idiom of an async row driven by [`crate::drive::run`]: any
+    /// idiom but `spawn` (the usual one) makes it an idiom row
+    /// ([`Description::idiom_variant`]).
+    pub fn with_async_idiom(self, idiom: crate::AsyncIdiom) -> Description {
+        Description {
+            idiom: idiom.into(),
+            idiom_variant: idiom != crate::AsyncIdiom::Spawn,
+            ..self
+        }
     }
 
     /// Sets the protocols the client can be asked for.

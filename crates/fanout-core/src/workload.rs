@@ -36,6 +36,10 @@ pub struct Workload {
     /// The sweep measures the harness's own overhead on it (the driver
     /// against a bare loop of the same client).
     pub overhead: bool,
+    /// The idiom rows ([`crate::Description::idiom_variant`]) run on it: the
+    /// workloads where the loop can matter — latency-bound, CPU-bound,
+    /// memory-bound and the real API call. Elsewhere their cells say so.
+    pub idioms: bool,
 }
 
 impl PartialEq for Workload {
@@ -143,6 +147,7 @@ const fn preset(id: &'static str, shows: &'static str, plans: fn() -> Vec<Plan>)
         charts: &[],
         in_readme: false,
         overhead: false,
+        idioms: false,
     }
 }
 
@@ -172,6 +177,7 @@ pub const WORKLOADS: [Workload; 11] = [
         headline: Some(Headline::Fastest),
         in_readme: true,
         overhead: true,
+        idioms: true,
         ..preset(
             "latency",
             "latency-bound fan-out: 1 000 × 100 ms, unbounded; the floor is 100 ms",
@@ -183,6 +189,7 @@ pub const WORKLOADS: [Workload; 11] = [
         criterion: Criterion::QuickPlans,
         headline: Some(Headline::Rate),
         charts: &[Chart::Rate, Chart::CpuPerRequest],
+        idioms: true,
         ..preset(
             "throughput",
             "protocol and CPU cost per request: 20 000 × 0 ms, 64 at once, keep-alive, 1 KiB",
@@ -200,6 +207,7 @@ pub const WORKLOADS: [Workload; 11] = [
         headline: Some(Headline::MemoryPerInFlight),
         charts: &[Chart::MemoryPerInFlight],
         overhead: true,
+        idioms: true,
         ..preset(
             "c10k",
             "scale: 10 000 × 1 s, unbounded; memory and time per in-flight request",
@@ -255,6 +263,7 @@ pub const WORKLOADS: [Workload; 11] = [
         generators: &[Generator::Oha],
         criterion: Criterion::Plans,
         headline: Some(Headline::Fastest),
+        idioms: true,
         ..preset(
             "api",
             "the real API call: HTTPS with a verified certificate, ~2 KiB JSON documents decoded by each client's JSON API, keep-alive, 100 at once (aiohttp's default connector limit), 1 000 × 20 ms, the client's default protocol; the floor is 200 ms",

@@ -90,7 +90,11 @@ fn toolchains() -> BTreeMap<String, String> {
             &["--version"][..],
         ),
         ("node", "node".to_string(), &["--version"][..]),
-        ("go", "go".to_string(), &["version"][..]),
+        (
+            "go",
+            std::env::var("FANOUT_GO").unwrap_or_else(|_| "go".into()),
+            &["version"][..],
+        ),
     ] {
         if let Some(v) = command(&cmd, args) {
             out.insert(name.to_string(), v);

@@ -185,17 +185,23 @@ fn python_version() -> Option<&'static str> {
     .as_deref()
 }
 
+/// The Go toolchain: `$FANOUT_GO`, else `go` on `PATH`.
+fn go() -> String {
+    std::env::var("FANOUT_GO").unwrap_or_else(|_| "go".into())
+}
+
 /// `go version`'s version word (e.g. `go1.19.8`), once.
 fn go_version() -> Option<&'static str> {
     static V: OnceLock<Option<String>> = OnceLock::new();
     V.get_or_init(|| {
-        version_of("go", &["version"]).and_then(|l| l.split_whitespace().nth(2).map(str::to_string))
+        version_of(&go(), &["version"])
+            .and_then(|l| l.split_whitespace().nth(2).map(str::to_string))
     })
     .as_deref()
 }
 
 /// How to install Go when it is missing.
-pub const GO_HINT: &str = "go not found on PATH: apt-get install golang-go (any Go ≥ 1.19; the program uses the standard library only)";
+pub const GO_HINT: &str = "go not found (on PATH, or $FANOUT_GO): apt-get install golang-go (any Go ≥ 1.19; the program uses the standard library only)";
 /// How to install Node.js when it is missing.
 pub const NODE_HINT: &str = "node not found on PATH: install Node.js 20 or later";
 
@@ -210,7 +216,7 @@ fn go_binary() -> Result<PathBuf, String> {
             std::fs::create_dir_all(&out_dir)
                 .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
             let bin = out_dir.join("go-goroutines");
-            let out = Command::new("go")
+            let out = Command::new(go())
                 .args(["build", "-o"])
                 .arg(&bin)
                 .arg(".")

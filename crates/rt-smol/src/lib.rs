@@ -81,7 +81,7 @@ impl Row for Smol {
         Description::new(runtime, self.client.name(), Model::Async)
             .with_tls(self.client.tls())
             .with_protocols(self.client.protocols())
-            .with_idiom(self.idiom.into())
+            .with_async_idiom(self.idiom)
             .with_deviations(self.client.deviations())
     }
 

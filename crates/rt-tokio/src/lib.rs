@@ -108,7 +108,7 @@ impl Row for Tokio {
         let d = Description::new(runtime, self.client.name(), Model::Async)
             .with_tls(client::TLS)
             .with_protocols(ANY_PROTOCOL)
-            .with_idiom(self.idiom.into());
+            .with_async_idiom(self.idiom);
         match self.client {
             Client::HyperTuned => d.tuned(client::TUNED),
             _ => d,

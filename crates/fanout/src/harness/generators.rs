@@ -34,7 +34,7 @@ pub fn hint(g: Generator) -> &'static str {
 const LIMIT: Duration = Duration::from_secs(120);
 
 /// The tool's command name.
-fn program(g: Generator) -> &'static str {
+pub fn name(g: Generator) -> &'static str {
     match g {
         Generator::Wrk => "wrk",
         Generator::Oha => "oha",
@@ -48,7 +48,7 @@ pub fn version(g: Generator) -> Option<String> {
         Generator::Wrk => "-v",
         Generator::Oha => "--version",
     };
-    let out = Command::new(program(g)).arg(flag).output().ok()?;
+    let out = Command::new(name(g)).arg(flag).output().ok()?;
     let text =
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     let line = text

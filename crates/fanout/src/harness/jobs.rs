@@ -15,12 +15,13 @@ use crate::registry::RowSpec;
 pub enum Decision {
     /// Measure it.
     Run,
-    /// Projected over the budget.
+    /// Not run on purpose: projected over the budget, or an idiom row on a
+    /// workload that does not compare idioms.
     Skip {
         /// Why, in words, with the projection.
         reason: String,
-        /// Projected wall of one run, seconds.
-        projected_s: f64,
+        /// Projected wall of one run, seconds, when that is why.
+        projected_s: Option<f64>,
     },
     /// The row cannot run this plan here.
     Unsupported {
@@ -102,12 +103,17 @@ pub fn groups(
                         }
                     } else if let Some(why) = d.unsupported(&plan) {
                         Decision::Unsupported { reason: why }
+                    } else if d.idiom_variant && !w.idioms {
+                        Decision::Skip {
+                            reason: "an idiom row: idiom rows run on the workloads that compare idioms (latency, throughput, c10k, api)".into(),
+                            projected_s: None,
+                        }
                     } else if let Some((reason, projected_s)) =
                         over_budget(&plan, d.max_concurrency, budget)
                     {
                         Decision::Skip {
                             reason,
-                            projected_s,
+                            projected_s: Some(projected_s),
                         }
                     } else {
                         Decision::Run

@@ -149,7 +149,7 @@ pub fn sweep(
         options.quick,
         options.cell_budget,
     );
-    let per_cell = 1 + u64::from(options.repeats);
+    let per_cell = u64::from(!options.quick) + u64::from(options.repeats);
     let overhead_runs = overhead::runs(options, workloads);
     let total = unavailable.iter().filter(|u| u.is_none()).count() as u64
         + groups
@@ -210,7 +210,9 @@ fn run_group(
             failed: None,
         })
         .collect();
-    for round in 0..=options.repeats {
+    // --quick is a smoke run: no warm-up round.
+    let first = u32::from(options.quick);
+    for round in first..=options.repeats {
         for r in running.iter_mut() {
             if r.failed.is_some() || round > r.wanted {
                 continue;
@@ -254,7 +256,7 @@ fn run_group(
                 projected_s,
             } => CellStatus::Skipped {
                 reason: reason.clone(),
-                projected_s: Some(*projected_s),
+                projected_s: *projected_s,
             },
             Decision::Unsupported { reason } => CellStatus::Unsupported {
                 reason: reason.clone(),
@@ -334,15 +336,19 @@ fn generator_lines(
             if noted.contains(&g) {
                 continue;
             }
-            progress.running(&format!("{g:?} on {}", w.id));
+            progress.running(&format!("{} on {}", generators::name(g), w.id));
             match generators::line(&options.exe, g, w, &plan, options.repeats, options.quick) {
                 Ok(line) => out.push(line),
                 Err(why) => {
                     if why == generators::hint(g) {
                         noted.push(g);
-                        progress.note(&format!("note: no {g:?} lines: {why}"));
+                        progress.note(&format!("note: no {} lines: {why}", generators::name(g)));
                     } else {
-                        progress.note(&format!("note: no {g:?} line on {}: {why}", w.id));
+                        progress.note(&format!(
+                            "note: no {} line on {}: {why}",
+                            generators::name(g),
+                            w.id
+                        ));
                     }
                 }
             }

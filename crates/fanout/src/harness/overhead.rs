@@ -2,7 +2,8 @@
 //! the row [`ROW`] through the driver (`fanout run`, as every cell runs) and
 //! the same client in a bare loop written the way a user would
 //! (`rt_tokio::bare`, run as `fanout bare`), alternately against one
-//! server, each in a child process of its own so `wait4` gives its CPU.
+//! server (which goes first alternates too), each in a child process of its
+//! own so `wait4` gives its CPU.
 //! The report states the ratios of the medians (wall, CPU) beside the rows.
 
 use std::time::Duration;
@@ -21,8 +22,10 @@ use fanout_results::Overhead;
 /// The row whose client the bare loop uses.
 pub const ROW: &str = "tokio-reqwest";
 
-/// Measured pairs per workload, after one warm-up pair.
-const PAIRS: u32 = 5;
+/// Measured pairs per workload, after one warm-up pair: the overhead is a
+/// few per cent, about the run-to-run noise here, so it takes ten pairs to
+/// see it.
+const PAIRS: u32 = 10;
 
 /// What `fanout bare` prints: one line of JSON.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -85,10 +88,15 @@ fn one(
     for k in 0..=PAIRS {
         stop.check()?;
         progress.running(&format!("overhead on {} · pair {k}/{PAIRS}", w.id));
-        let d = sweep::measure(&options.exe, &row, plan, &server)?;
-        progress.advance(1);
-        let b = bare_run(options, plan, &server)?;
-        progress.advance(1);
+        // Which runs first alternates, so neither always follows the other.
+        let (d, b) = if k % 2 == 0 {
+            let d = sweep::measure(&options.exe, &row, plan, &server)?;
+            (d, bare_run(options, plan, &server)?)
+        } else {
+            let b = bare_run(options, plan, &server)?;
+            (sweep::measure(&options.exe, &row, plan, &server)?, b)
+        };
+        progress.advance(2);
         if k > 0 {
             driver.push((d.summary.wall_ms, d.cpu_user_s + d.cpu_sys_s));
             bare.push(b);

@@ -233,3 +233,34 @@ fn compare_matches_by_host_once_merged() {
         ["on `bench-b`, rustc: `rustc 1.90.0` → `rustc 1.91.0`"]
     );
 }
+
+#[test]
+fn consecutive_sweeps_rank_rows_alike_unless_a_pair_flips() {
+    let old = results();
+    let same = fanout_report::stability(&old, &old, 10.0);
+    assert!(same.rankings > 0, "{same:?}");
+    assert_eq!((same.agree, same.flipped.len()), (same.rankings, 0));
+
+    // Make the fastest row of one table the slowest in the new sweep.
+    let mut new = old.clone();
+    let cells: Vec<usize> = (0..new.cells.len())
+        .filter(|&i| new.cells[i].workload == old.cells[0].workload && new.cells[i].repeats().is_some())
+        .collect();
+    let (fast, _) = cells
+        .iter()
+        .map(|&i| (i, new.cells[i].derived().unwrap().wall_ms))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap();
+    if let CellStatus::Done { repeats } = &mut new.cells[fast].status {
+        for r in repeats {
+            r.summary.wall_ms *= 100.0;
+        }
+    }
+    let s = fanout_report::stability(&old, &new, 10.0);
+    assert!(s.agree < s.rankings && !s.flipped.is_empty(), "{s:?}");
+    assert!(s.flipped[0].contains(&new.cells[fast].row), "{:?}", s.flipped);
+    let mut with = new.clone();
+    with.stability = Some(s);
+    let readme = file(&render(&with).unwrap(), "README.md");
+    assert!(section(&readme, "## Between sweeps").contains("rankings agree"), "{readme}");
+}

@@ -59,6 +59,29 @@ pub struct Results {
     /// [`Results::environment`]); each cell names its host.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged: Vec<Environment>,
+    /// How the rankings of this sweep agree with the previous sweep's in
+    /// the same results directory, when there was one to compare with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stability: Option<Stability>,
+}
+
+/// The rankings of two consecutive sweeps, compared: for every pair of rows
+/// measured in the same cell of both, whose median walls differ by more
+/// than `gap_pct` in either sweep, whether both sweeps order them the same.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stability {
+    /// The previous sweep's commit.
+    pub previous_commit: String,
+    /// The previous sweep's date.
+    pub previous_date: String,
+    /// The gap that makes a ranking, percent of the faster median.
+    pub gap_pct: f64,
+    /// Rankings compared.
+    pub rankings: u64,
+    /// Of those, ordered the same in both sweeps.
+    pub agree: u64,
+    /// The ones that flipped, one line each (`cell: a < b, then b < a`).
+    pub flipped: Vec<String>,
 }
 
 /// A load generator's figure on a workload.

@@ -8,6 +8,9 @@
 //! never dropped.
 
 mod markdown;
+mod ranking;
+
+pub use ranking::stability;
 
 use std::collections::BTreeSet;
 

@@ -46,11 +46,41 @@ pub(crate) fn readme(r: &Report<'_>, charts: &[Chart]) -> String {
         crate::overhead::section(&mut out, r.results, r.multi_host);
         out.push_str("\n## Load generators\n\n");
         generators(&mut out, r);
+        stability(&mut out, r.results);
     }
     rows(&mut out, r);
     not_measured(&mut out, r);
     crate::methods::methods(&mut out, r);
     out
+}
+
+/// How this sweep's rankings agree with the previous sweep's.
+fn stability(out: &mut String, results: &fanout_results::Results) {
+    out.push_str("## Between sweeps\n\n");
+    let Some(s) = &results.stability else {
+        out.push_str(
+            "No previous sweep in this directory to compare rankings with (the next `cargo bench` will).\n\n",
+        );
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "Against the previous sweep in this directory (commit `{}`, {}): **{} of {} rankings agree** — \
+         a ranking being a pair of rows measured in the same table of both sweeps whose median walls \
+         differ by more than {} % in either; it agrees when both sweeps put the same row first.",
+        or_unknown(&s.previous_commit),
+        or_unknown(&s.previous_date),
+        s.agree,
+        s.rankings,
+        s.gap_pct
+    );
+    if !s.flipped.is_empty() {
+        out.push_str("\nThe rankings that flipped:\n\n");
+        for f in &s.flipped {
+            let _ = writeln!(out, "- {f}");
+        }
+    }
+    out.push('\n');
 }
 
 fn or_unknown(s: &str) -> &str {

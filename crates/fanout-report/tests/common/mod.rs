@@ -538,6 +538,7 @@ pub fn results_on(host: &str, workloads: &[&str]) -> Results {
         generators,
         overhead,
         merged: Vec::new(),
+        stability: None,
     }
 }
 

@@ -42,6 +42,9 @@ enum Command {
     /// Re-render a results directory from its results.json, or merge several
     /// (e.g. from two hosts) into one report.
     Report(report::ReportArgs),
+    /// Compare two result sets cell by cell: faster, slower, or the same
+    /// within noise (min–max ranges and a threshold).
+    Compare(report::CompareArgs),
     /// The harness-overhead benchmark's bare loop (run by the sweep).
     #[command(hide = true)]
     Bare(run::BareArgs),
@@ -90,6 +93,7 @@ pub fn run_command(cli: Cli) -> anyhow::Result<i32> {
         Command::Run(args) => run::run(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Report(args) => report::report(args),
+        Command::Compare(args) => report::compare(args),
         Command::Bare(args) => run::bare(args),
     }
 }

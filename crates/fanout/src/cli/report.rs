@@ -1,19 +1,83 @@
-//! `fanout report` (re-render, or merge result sets from several hosts)
-//! and `fanout compare`.
+//! `fanout report` (re-render a results directory, or merge result sets
+//! from several hosts into one) and `fanout compare` (what got faster or
+//! slower between two result sets).
 
 use std::path::PathBuf;
 
+use anyhow::bail;
 use clap::Args;
+use fanout_results::Results;
 
 #[derive(Debug, Args)]
 pub(crate) struct ReportArgs {
-    /// The results directory holding results.json.
+    /// Result sets to merge into one report with a host column (results
+    /// directories or results.json files, e.g. one per client host);
+    /// without them, `--out` is re-rendered from its own results.json.
+    inputs: Vec<PathBuf>,
+    /// The results directory to write (replaced whole).
     #[arg(long, default_value = "results")]
     out: PathBuf,
 }
 
 pub(crate) fn report(args: ReportArgs) -> anyhow::Result<i32> {
-    crate::write::rerender(&args.out)?;
-    eprintln!("rendered {} from results.json", args.out.display());
+    if args.inputs.is_empty() {
+        crate::write::rerender(&args.out)?;
+        eprintln!("rendered {} from its results.json", args.out.display());
+        return Ok(0);
+    }
+    if args.inputs.len() < 2 {
+        bail!("give two or more result sets to merge (or none, to re-render --out)");
+    }
+    let sets = args
+        .inputs
+        .iter()
+        .map(|p| Results::load_any(p))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let merged = fanout_report::merge(sets)?;
+    crate::write::results(&merged, &args.out)?;
+    eprintln!(
+        "merged {} result sets into {} ({} cells)",
+        args.inputs.len(),
+        args.out.display(),
+        merged.cells.len()
+    );
+    Ok(0)
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompareArgs {
+    /// The old result set (a results directory or a results.json file).
+    old: PathBuf,
+    /// The new result set.
+    new: PathBuf,
+    /// The change of median wall time a verdict needs, in percent (and the
+    /// min–max ranges must not overlap, with 3 repeats or more a side).
+    #[arg(long, default_value_t = 5.0)]
+    threshold: f64,
+    /// Exit 1 when any cell got slower (for CI).
+    #[arg(long)]
+    fail_on_slower: bool,
+}
+
+pub(crate) fn compare(args: CompareArgs) -> anyhow::Result<i32> {
+    if !(args.threshold.is_finite() && args.threshold >= 0.0) {
+        bail!("--threshold must be a percentage of 0 or more, e.g. 5");
+    }
+    let old = Results::load_any(&args.old)?;
+    let new = Results::load_any(&args.new)?;
+    let c = fanout_report::compare(&old, &new, args.threshold);
+    print!("{}", c.markdown());
+    let slower = c.slower();
+    if args.fail_on_slower && !slower.is_empty() {
+        let names: Vec<String> = slower.iter().map(|s| s.name()).collect();
+        eprintln!(
+            "error: {} cell{} slower beyond noise and {}%: {}",
+            slower.len(),
+            if slower.len() == 1 { "" } else { "s" },
+            args.threshold,
+            names.join("; ")
+        );
+        return Ok(1);
+    }
     Ok(0)
 }

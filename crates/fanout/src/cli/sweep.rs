@@ -49,6 +49,10 @@ pub(crate) struct SweepArgs {
     /// The `--target` server's CA certificate (PEM), for the HTTPS workloads.
     #[arg(long, requires = "target")]
     ca: Option<PathBuf>,
+    /// The name this client host goes by in a merged report (`fanout
+    /// report A B`) [default: the machine's host name].
+    #[arg(long)]
+    host: Option<String>,
 }
 
 pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<i32> {
@@ -63,6 +67,7 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<i32> {
     options.out = args.out;
     options.progress = !args.no_progress;
     options.command = std::env::args().collect::<Vec<_>>().join(" ");
+    options.host = args.host;
     options.target = match args.target {
         Some(t) => {
             let t = Target::parse(&t)?;

@@ -55,6 +55,8 @@ pub struct Options {
     /// A server started by hand (perhaps on another host) instead of a
     /// server child per cell.
     pub target: Option<Target>,
+    /// The client host's name in the results (default: the host name).
+    pub host: Option<String>,
 }
 
 impl Options {
@@ -72,6 +74,7 @@ impl Options {
             progress: true,
             command: String::new(),
             target: None,
+            host: None,
         }
     }
 }
@@ -98,8 +101,16 @@ pub fn run(options: &Options) -> anyhow::Result<Results> {
     let rows = registry::select(&options.rows)?;
     let workloads = select_workloads(&options.workloads)?;
     anyhow::ensure!(options.repeats >= 1, "--repeats must be at least 1");
+    if let Some(t) = &options.target {
+        // A server on another host must be reachable and let us reset its
+        // counters between runs: check before anything runs.
+        server::Server::Remote(t.clone()).reset()?;
+    }
     let stop = sweep::Stop::install();
     let mut environment = crate::environment::collect(&options.command);
+    if let Some(host) = &options.host {
+        environment.host = host.clone();
+    }
     environment.server = options
         .target
         .as_ref()
@@ -121,9 +132,17 @@ pub fn run(options: &Options) -> anyhow::Result<Results> {
         generators: Vec::new(),
         overhead: Vec::new(),
         merged: Vec::new(),
+        stability: None,
     };
     match sweep::sweep(options, &rows, &workloads, &mut results, &stop) {
         Ok(()) => {
+            // The previous sweep in the same directory, when comparable: do
+            // the two rank the rows the same?
+            if let Ok(previous) = Results::load(&options.out.join("results.json"))
+                && previous.settings.quick == results.settings.quick
+            {
+                results.stability = Some(fanout_report::stability(&previous, &results, 10.0));
+            }
             crate::write::results(&results, &options.out)?;
             Ok(results)
         }

@@ -36,7 +36,9 @@ mod ties;
 
 use fanout_results::Results;
 
-pub use compare::{CellChange, Comparison, MIN_REPEATS, Side, Verdict, compare, stability, verdict};
+pub use compare::{
+    CellChange, Comparison, MIN_REPEATS, Side, Verdict, compare, stability, verdict,
+};
 pub use merge::{Merged, merge, merge_noted};
 
 use model::Report;

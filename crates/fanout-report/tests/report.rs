@@ -244,7 +244,9 @@ fn consecutive_sweeps_rank_rows_alike_unless_a_pair_flips() {
     // Make the fastest row of one table the slowest in the new sweep.
     let mut new = old.clone();
     let cells: Vec<usize> = (0..new.cells.len())
-        .filter(|&i| new.cells[i].workload == old.cells[0].workload && new.cells[i].repeats().is_some())
+        .filter(|&i| {
+            new.cells[i].workload == old.cells[0].workload && new.cells[i].repeats().is_some()
+        })
         .collect();
     let (fast, _) = cells
         .iter()
@@ -258,9 +260,16 @@ fn consecutive_sweeps_rank_rows_alike_unless_a_pair_flips() {
     }
     let s = fanout_report::stability(&old, &new, 10.0);
     assert!(s.agree < s.rankings && !s.flipped.is_empty(), "{s:?}");
-    assert!(s.flipped[0].contains(&new.cells[fast].row), "{:?}", s.flipped);
+    assert!(
+        s.flipped[0].contains(&new.cells[fast].row),
+        "{:?}",
+        s.flipped
+    );
     let mut with = new.clone();
     with.stability = Some(s);
     let readme = file(&render(&with).unwrap(), "README.md");
-    assert!(section(&readme, "## Between sweeps").contains("rankings agree"), "{readme}");
+    assert!(
+        section(&readme, "## Between sweeps").contains("rankings agree"),
+        "{readme}"
+    );
 }

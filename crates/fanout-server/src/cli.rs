@@ -63,6 +63,11 @@ pub struct ServeArgs {
     /// runs against (`fanout sweep --target`).
     #[arg(long)]
     pub allow_reset: bool,
+    /// Another name (DNS name or IP address) for the certificate, beside
+    /// localhost, 127.0.0.1 and ::1 — the address clients on other hosts
+    /// use; repeatable.
+    #[arg(long = "tls-name", value_name = "NAME")]
+    pub tls_names: Vec<String>,
     /// Exit when stdin reaches EOF (for a parent process that keeps it open).
     #[arg(long, hide = true)]
     pub exit_with_parent: bool,
@@ -85,6 +90,7 @@ impl From<Config> for ServeArgs {
             header_read_timeout: config.header_read_timeout,
             h2_max_streams: config.h2_max_streams,
             allow_reset: config.allow_reset,
+            tls_names: config.tls_names,
             exit_with_parent: false,
         }
     }
@@ -101,6 +107,7 @@ impl ServeArgs {
             header_read_timeout: self.header_read_timeout,
             h2_max_streams: self.h2_max_streams,
             allow_reset: self.allow_reset,
+            tls_names: self.tls_names.clone(),
         }
     }
 }
@@ -205,6 +212,10 @@ mod tests {
             "--h2-max-streams",
             "250",
             "--allow-reset",
+            "--tls-name",
+            "server.example",
+            "--tls-name",
+            "10.0.0.2",
             "--exit-with-parent",
         ])
         .unwrap();
@@ -218,6 +229,7 @@ mod tests {
                 header_read_timeout: Duration::from_millis(300),
                 h2_max_streams: 250,
                 allow_reset: true,
+                tls_names: vec!["server.example".into(), "10.0.0.2".into()],
             }
         );
         assert!(args.exit_with_parent);

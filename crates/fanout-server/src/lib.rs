@@ -206,6 +206,10 @@ pub struct Config {
     /// unless started with `--allow-reset`; the harness starts its server
     /// children with it. The in-process [`Server::reset_stats`] always works.
     pub allow_reset: bool,
+    /// More names (DNS names or IP addresses) the certificate is valid for,
+    /// beside `localhost`, `127.0.0.1` and `::1`: the address clients on
+    /// other hosts use.
+    pub tls_names: Vec<String>,
 }
 
 impl Default for Config {
@@ -218,6 +222,7 @@ impl Default for Config {
             header_read_timeout: Duration::from_secs(60),
             h2_max_streams: 100,
             allow_reset: false,
+            tls_names: Vec::new(),
         }
     }
 }
@@ -252,7 +257,7 @@ impl Server {
     /// `header_read_timeout` zero or `h2_max_streams` 0 (`InvalidInput`).
     pub fn start(config: Config) -> io::Result<Server> {
         let runtime = serve::runtime(&config)?;
-        let (tls, ca) = tls::setup()?;
+        let (tls, ca) = tls::setup(&config.tls_names)?;
         let listener = serve::bind(&config)?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(&config, tls));
@@ -411,7 +416,7 @@ fn serve_foreground(
         let _entered = runtime.enter();
         shutdown_signal()?
     };
-    let (tls, ca) = tls::setup()?;
+    let (tls, ca) = tls::setup(&config.tls_names)?;
     let listener = serve::bind(&config)?;
     on_ready(&target(listener.local_addr()?, ca.path()));
     let stop = async move {

@@ -695,7 +695,7 @@ mod tests {
     }
 
     fn conn() -> Arc<Conn> {
-        let (tls, _ca) = crate::tls::setup().unwrap();
+        let (tls, _ca) = crate::tls::setup(&[]).unwrap();
         let shared = Arc::new(crate::serve::Shared::new(&crate::Config::default(), tls));
         Arc::new(Conn::new(shared))
     }

@@ -3,8 +3,9 @@
 //! resumption by a stateful cache and by tickets).
 //!
 //! At start the server makes a CA (ECDSA P-256, rcgen) and a leaf it signs
-//! for `localhost`, `127.0.0.1` and `::1`, both valid from an hour ago for a
-//! year. The keys live in memory only. The
+//! for `localhost`, `127.0.0.1` and `::1` (and the names of
+//! [`crate::Config::tls_names`], for a server other hosts reach), both
+//! valid from an hour ago for a year. The keys live in memory only. The
 //! CA certificate (PEM, public) is written to `ca.pem` in a private
 //! temporary directory (tempfile, mode 0700 on Unix) that is removed when
 //! the server is dropped — a client trusts that file and nothing else. Every
@@ -57,9 +58,10 @@ impl CaFile {
     }
 }
 
-/// Makes a CA and a leaf it signed, writes the CA's PEM to a private
-/// temporary directory, and returns the acceptor for the leaf with the CA file.
-pub(crate) fn setup() -> io::Result<(TlsAcceptor, CaFile)> {
+/// Makes a CA and a leaf it signed (for [`NAMES`] and `extra_names`),
+/// writes the CA's PEM to a private temporary directory, and returns the
+/// acceptor for the leaf with the CA file.
+pub(crate) fn setup(extra_names: &[String]) -> io::Result<(TlsAcceptor, CaFile)> {
     let cert_error = |e: rcgen::Error| io::Error::other(format!("cannot make a certificate: {e}"));
     let tls_error = |e: rustls::Error| io::Error::other(format!("cannot set up TLS: {e}"));
 
@@ -89,8 +91,12 @@ pub(crate) fn setup() -> io::Result<(TlsAcceptor, CaFile)> {
     ];
     let ca = CertifiedIssuer::self_signed(ca_params, ca_key).map_err(cert_error)?;
 
-    let mut leaf_params =
-        CertificateParams::new(NAMES.map(String::from).to_vec()).map_err(cert_error)?;
+    let names: Vec<String> = NAMES
+        .iter()
+        .map(|n| n.to_string())
+        .chain(extra_names.iter().cloned())
+        .collect();
+    let mut leaf_params = CertificateParams::new(names).map_err(cert_error)?;
     leaf_params
         .distinguished_name
         .push(DnType::CommonName, "localhost");
@@ -143,7 +149,7 @@ mod tests {
 
     #[test]
     fn the_ca_file_is_pem_private_and_removed_on_drop() {
-        let (_, ca) = setup().unwrap();
+        let (_, ca) = setup(&[]).unwrap();
         let pem = std::fs::read_to_string(ca.path()).unwrap();
         assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
         #[cfg(unix)]
@@ -153,7 +159,7 @@ mod tests {
             let mode = std::fs::metadata(dir).unwrap().permissions().mode();
             assert_eq!(mode & 0o077, 0, "the directory is private: {mode:o}");
         }
-        let (_, other) = setup().unwrap();
+        let (_, other) = setup(&[]).unwrap();
         assert_ne!(
             pem,
             std::fs::read_to_string(other.path()).unwrap(),

@@ -106,6 +106,31 @@ fn without_alpn_tls_is_http1_and_names_in_the_certificate_verify() {
 }
 
 #[test]
+fn extra_tls_names_are_in_the_certificate() {
+    // What a server other hosts reach gives with `--tls-name`.
+    let server = Server::start(Config {
+        tls_names: vec!["fanout.test".into(), "10.9.8.7".into()],
+        ..Config::default()
+    })
+    .unwrap();
+    let config = client_config(server.ca_path(), &[]);
+    rt().block_on(async {
+        for (name, ok) in [
+            ("fanout.test", true),
+            ("10.9.8.7", true),
+            ("other.test", false),
+        ] {
+            let tcp = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+            let sni = rustls::pki_types::ServerName::try_from(name).unwrap();
+            let got = tokio_rustls::TlsConnector::from(config.clone())
+                .connect(sni, tcp)
+                .await;
+            assert_eq!(got.is_ok(), ok, "{name}");
+        }
+    });
+}
+
+#[test]
 fn a_client_trusting_another_servers_ca_fails_and_the_failure_is_counted() {
     let a = start();
     let b = start();

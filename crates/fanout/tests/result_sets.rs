@@ -44,10 +44,18 @@ fn compare_tells_a_row_slowed_on_purpose_from_noise() {
     assert!(o.status.success(), "{}", text(&o.stderr));
 
     // The same set against itself: nothing changed.
-    let o = fanout(&["compare", a.to_str().unwrap(), a.to_str().unwrap(), "--fail-on-slower"]);
+    let o = fanout(&[
+        "compare",
+        a.to_str().unwrap(),
+        a.to_str().unwrap(),
+        "--fail-on-slower",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let table = text(&o.stdout);
-    assert!(table.contains("same within noise") && !table.contains("**slower**"), "{table}");
+    assert!(
+        table.contains("same within noise") && !table.contains("**slower**"),
+        "{table}"
+    );
 
     // B: tokio-hyper's every repeat 30 % slower.
     let mut b = Results::load_any(&a).unwrap();
@@ -70,7 +78,10 @@ fn compare_tells_a_row_slowed_on_purpose_from_noise() {
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     let err = text(&o.stderr);
-    assert!(err.contains("tokio-hyper") && err.contains("demo") && !err.contains("tokio-reqwest"), "{err}");
+    assert!(
+        err.contains("tokio-hyper") && err.contains("demo") && !err.contains("tokio-reqwest"),
+        "{err}"
+    );
     assert!(text(&o.stdout).contains("**slower**"));
     // Without --fail-on-slower it reports and exits 0.
     let o = fanout(&["compare", a.to_str().unwrap(), b_path.to_str().unwrap()]);
@@ -109,9 +120,16 @@ fn two_hosts_sweep_one_server_and_merge_into_one_report() {
     let dir = tempfile::tempdir().unwrap();
     // A server that keeps its counters refuses a sweep, saying why.
     let closed = HandServer::start(&[]);
-    let o = sweep(&dir.path().join("x"), &["--repeats", "1", "--target", &closed.1]);
+    let o = sweep(
+        &dir.path().join("x"),
+        &["--repeats", "1", "--target", &closed.1],
+    );
     assert!(!o.status.success());
-    assert!(text(&o.stderr).contains("--allow-reset"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("--allow-reset"),
+        "{}",
+        text(&o.stderr)
+    );
     drop(closed);
 
     let server = HandServer::start(&["--allow-reset"]);
@@ -119,13 +137,29 @@ fn two_hosts_sweep_one_server_and_merge_into_one_report() {
         let out = dir.path().join(host);
         let o = sweep(
             &out,
-            &["--repeats", "1", "--target", &server.1, "--ca", &server.2, "--host", host],
+            &[
+                "--repeats",
+                "1",
+                "--target",
+                &server.1,
+                "--ca",
+                &server.2,
+                "--host",
+                host,
+            ],
         );
         assert!(o.status.success(), "{host}: {}", text(&o.stderr));
         let r = Results::load_any(&out).unwrap();
         assert_eq!(r.environment.host, host);
-        assert!(r.environment.server.contains("127.0.0.1"), "{:?}", r.environment.server);
-        assert!(r.cells.iter().all(|c| c.repeats().is_some()), "every cell measured");
+        assert!(
+            r.environment.server.contains("127.0.0.1"),
+            "{:?}",
+            r.environment.server
+        );
+        assert!(
+            r.cells.iter().all(|c| c.repeats().is_some()),
+            "every cell measured"
+        );
     }
     let merged = dir.path().join("merged");
     let o = fanout(&[
@@ -137,9 +171,13 @@ fn two_hosts_sweep_one_server_and_merge_into_one_report() {
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let readme = std::fs::read_to_string(merged.join("README.md")).unwrap();
-    assert!(readme.contains("| Host |") || readme.contains("Host |"), "no host column");
+    assert!(
+        readme.contains("| Host |") || readme.contains("Host |"),
+        "no host column"
+    );
     assert!(readme.contains("alpha") && readme.contains("beta"));
     let r = Results::load_any(&merged).unwrap();
-    let hosts: std::collections::BTreeSet<_> = r.cells.iter().filter_map(|c| c.host.clone()).collect();
+    let hosts: std::collections::BTreeSet<_> =
+        r.cells.iter().filter_map(|c| c.host.clone()).collect();
     assert_eq!(hosts.into_iter().collect::<Vec<_>>(), ["alpha", "beta"]);
 }

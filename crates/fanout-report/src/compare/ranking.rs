@@ -16,7 +16,11 @@ pub fn stability(old: &Results, new: &Results, gap_pct: f64) -> Stability {
         let mut out: BTreeMap<Group, BTreeMap<String, f64>> = BTreeMap::new();
         for c in &r.cells {
             if let Some(d) = c.derived() {
-                let key = (c.workload.clone(), c.label.clone(), host_of(r, c).to_string());
+                let key = (
+                    c.workload.clone(),
+                    c.label.clone(),
+                    host_of(r, c).to_string(),
+                );
                 out.entry(key).or_default().insert(c.row.clone(), d.wall_ms);
             }
         }
@@ -40,7 +44,11 @@ pub fn stability(old: &Results, new: &Results, gap_pct: f64) -> Stability {
                     agree += 1;
                 } else {
                     let (w, l) = (&key.0, &key.1);
-                    let cell = if w == l { format!("`{w}`") } else { format!("`{w}` {l}") };
+                    let cell = if w == l {
+                        format!("`{w}`")
+                    } else {
+                        format!("`{w}` {l}")
+                    };
                     let order = |p: f64, q: f64| {
                         if p < q {
                             format!("`{x}` {p:.1} ms < `{y}` {q:.1} ms")

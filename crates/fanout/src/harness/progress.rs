@@ -69,6 +69,25 @@ impl Progress {
         }
     }
 
+    /// A round of a group finished: one line off a terminal, so a long
+    /// group (every row's run of `c10k`, say) is not silent for minutes.
+    pub fn round(&self, group: &str, round: u32, rounds: u32, warm_up: bool) {
+        if self.plain {
+            eprintln!(
+                "sweep: [{}/{} runs, {} elapsed, ETA {}] {group}: {} done",
+                self.done,
+                self.total,
+                minutes(self.started.elapsed()),
+                self.eta().map_or("?".to_string(), minutes),
+                if warm_up {
+                    "warm-up round".to_string()
+                } else {
+                    format!("round {round} of {rounds}")
+                }
+            );
+        }
+    }
+
     /// A note for the reader (always printed, above the bar).
     pub fn note(&self, msg: &str) {
         match &self.bar {

@@ -246,6 +246,14 @@ fn run_group(
                 }
             }
         }
+        if round < options.repeats && !running.is_empty() {
+            let what = if group.label == group.workload.id {
+                group.label.clone()
+            } else {
+                format!("{} {}", group.workload.id, group.label)
+            };
+            progress.round(&what, round, options.repeats, round == 0);
+        }
     }
     let mut cells = Vec::new();
     for slot in &group.slots {

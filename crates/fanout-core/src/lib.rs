@@ -57,6 +57,8 @@ pub mod row;
 pub mod sample;
 pub mod stats;
 pub mod target;
+#[cfg(feature = "rustls")]
+pub mod tls;
 pub mod workload;
 
 pub use document::Document;

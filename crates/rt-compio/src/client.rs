@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use fanout_core::sample::chain;
+use fanout_core::tls::rustls_config;
 use fanout_core::{
     Document, ErrorKind, FetchError, Fetched, Protocol, Request, Response, StartError, Target,
 };
-use rustls::pki_types::{CertificateDer, pem::PemObject};
 
 /// The TLS stack, for `fanout list`.
 pub(crate) const TLS: &str = "compio-tls 0.10 (futures-rustls), rustls 0.23 (ring)";
@@ -22,35 +22,13 @@ pub(crate) fn build(target: &Target, protocol: Protocol) -> Result<cyper::Client
         Protocol::Http1 => &[b"http/1.1"],
         Protocol::Http2 => &[b"h2"],
     };
-    let mut b = cyper::ClientBuilder::new().use_rustls(Arc::new(rustls_config(target, alpn)?));
+    let mut b =
+        cyper::ClientBuilder::new().use_rustls(Arc::new(rustls_config(target, ring(), alpn)?));
     if protocol == Protocol::Http2 {
         b = b.http2_prior_knowledge();
     }
     b.build()
         .map_err(|e| StartError(format!("cannot build the cyper client: {e}")))
-}
-
-/// A rustls client configuration whose only root is the target's CA (none:
-/// every certificate fails), with rustls's ring provider given explicitly
-/// (other providers are linked into the same binary), offering `alpn`.
-fn rustls_config(target: &Target, alpn: &[&[u8]]) -> Result<rustls::ClientConfig, StartError> {
-    let mut roots = rustls::RootCertStore::empty();
-    if let Ok(pem) = target.ca_pem() {
-        for cert in CertificateDer::pem_slice_iter(&pem) {
-            let cert = cert.map_err(|e| StartError(format!("the target's CA is not PEM: {e}")))?;
-            roots
-                .add(cert)
-                .map_err(|e| StartError(format!("the target's CA is not usable: {e}")))?;
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| StartError(format!("cannot configure rustls: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
-    Ok(config)
 }
 
 /// One GET with the session's client; the future owns everything it needs.
@@ -97,4 +75,9 @@ fn error(e: cyper::Error, head: bool) -> FetchError {
     };
     let kind = if head { kind.in_head() } else { kind.in_body() };
     FetchError::new(kind, e)
+}
+
+/// rustls's ring provider, named for every configuration this row builds.
+fn ring() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
 }

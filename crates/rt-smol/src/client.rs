@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use fanout_core::row::ANY_PROTOCOL;
 use fanout_core::sample::chain;
+use fanout_core::tls::rustls_config;
 use fanout_core::{
     Document, ErrorKind, FetchError, Fetched, Protocol, Request, Response, StartError, Target,
 };
@@ -29,7 +30,7 @@ use hyper::http::uri::Authority;
 use isahc::AsyncReadResponseExt;
 use isahc::config::{Configurable, VersionNegotiation};
 use isahc::tls::{TlsConfig, TrustStore};
-use rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
+use rustls::pki_types::ServerName;
 use smol::Async;
 use smol_hyper::rt::{FuturesIo, SmolExecutor};
 
@@ -124,38 +125,15 @@ impl Client {
             // offering `http/1.1` by ALPN. HTTP/2 is the other connection
             // API, offering `h2` alone (prior knowledge in cleartext).
             Client::Hyper if protocol == Protocol::Http2 => Ok(Built::Hyper2(Arc::new(H2Conn {
-                tls: TlsConnector::from(Arc::new(rustls_config(target, b"h2")?)),
+                tls: TlsConnector::from(Arc::new(rustls_config(target, ring(), &[b"h2"])?)),
                 conn: Default::default(),
             }))),
             Client::Hyper => Ok(Built::Hyper(Arc::new(HyperPool {
-                tls: TlsConnector::from(Arc::new(rustls_config(target, b"http/1.1")?)),
+                tls: TlsConnector::from(Arc::new(rustls_config(target, ring(), &[b"http/1.1"])?)),
                 idle: Default::default(),
             }))),
         }
     }
-}
-
-/// A rustls client configuration whose only root is the target's CA (none:
-/// every certificate fails), with rustls's ring provider given explicitly
-/// (other providers are linked into the same binary), offering `alpn`.
-fn rustls_config(target: &Target, alpn: &[u8]) -> Result<rustls::ClientConfig, StartError> {
-    let mut roots = rustls::RootCertStore::empty();
-    if let Ok(pem) = target.ca_pem() {
-        for cert in CertificateDer::pem_slice_iter(&pem) {
-            let cert = cert.map_err(|e| StartError(format!("the target's CA is not PEM: {e}")))?;
-            roots
-                .add(cert)
-                .map_err(|e| StartError(format!("the target's CA is not usable: {e}")))?;
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| StartError(format!("cannot configure rustls: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![alpn.to_vec()];
-    Ok(config)
 }
 
 /// A built client; cloning shares its connections.
@@ -486,4 +464,9 @@ async fn dial(
         .await
         .map_err(|e| FetchError::new(ErrorKind::Tls, e))?;
     Ok(Either::Right(tls))
+}
+
+/// rustls's ring provider, named for every configuration this row builds.
+fn ring() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
 }

@@ -71,7 +71,8 @@ impl Client {
                 Ok(Built::Reqwest(c))
             }
             Client::Hyper | Client::HyperTuned => {
-                let tls = rustls_config(ca.as_deref())?;
+                let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+                let tls = fanout_core::tls::rustls_config(target, provider, &[])?;
                 let https = hyper_rustls::HttpsConnectorBuilder::new()
                     .with_tls_config(tls)
                     .https_or_http();
@@ -90,28 +91,6 @@ impl Client {
             }
         }
     }
-}
-
-/// A rustls client configuration whose only root is the target's CA (none:
-/// every certificate fails), with rustls's aws-lc-rs provider.
-fn rustls_config(ca: Option<&[u8]>) -> Result<rustls::ClientConfig, StartError> {
-    use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject;
-    let mut roots = rustls::RootCertStore::empty();
-    if let Some(pem) = ca {
-        for cert in CertificateDer::pem_slice_iter(pem) {
-            let cert = cert.map_err(|e| StartError(format!("the target's CA is not PEM: {e}")))?;
-            roots
-                .add(cert)
-                .map_err(|e| StartError(format!("the target's CA is not usable: {e}")))?;
-        }
-    }
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| StartError(format!("cannot configure rustls: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
 }
 
 /// A built client; cloning shares its pool. Cloned into every request's

@@ -111,9 +111,11 @@ fn classify(e: ureq::Error) -> FetchError {
         ureq::Error::Timeout(_) => ErrorKind::Timeout,
         ureq::Error::ConnectionFailed | ureq::Error::HostNotFound => ErrorKind::Connect,
         ureq::Error::Tls(_) | ureq::Error::Rustls(_) => ErrorKind::Tls,
-        ureq::Error::Json(j) if !j.is_io() => ErrorKind::Decode,
+        ureq::Error::Io(io) => ErrorKind::from_chain(io).unwrap_or_else(|| ErrorKind::from_io(io)),
+        ureq::Error::Json(j) if j.is_io() => ErrorKind::Truncated,
+        ureq::Error::Json(_) => ErrorKind::Decode,
         ureq::Error::Protocol(_) => ErrorKind::Protocol,
-        _ => ErrorKind::from_chain(&e).unwrap_or(ErrorKind::Other),
+        _ => ErrorKind::Other,
     };
     FetchError::new(kind, e)
 }

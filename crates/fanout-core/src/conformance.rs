@@ -440,16 +440,6 @@ pub fn check(row: &dyn Row, server: &dyn TargetServer, other: &dyn TargetServer)
     }
 }
 
-/// Runs [`check`] and panics with the whole report if any check failed.
-pub fn assert_conforms(row: &dyn Row, server: &dyn TargetServer, other: &dyn TargetServer) {
-    let report = check(row, server, other);
-    assert!(
-        report.passed(),
-        "row {} does not conform:\n{report}",
-        row.id()
-    );
-}
-
 /// Five requests to a closed port: five `connect` errors.
 fn connect_error(row: &dyn Row) -> Result<(), String> {
     let port = closed_port().map_err(|e| e.to_string())?;

@@ -198,14 +198,7 @@ where
             ]
         });
         chart.draw_series(texts).map_err(plot_err)?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 14))
-            .draw()
-            .map_err(plot_err)?;
+        super::legend(&mut chart, SeriesLabelPosition::UpperRight, 14)?;
         root.present().map_err(plot_err)?;
     }
     Ok(svg)

@@ -115,14 +115,7 @@ pub(crate) fn draw(spec: &LineChart) -> anyhow::Result<String> {
                 .label("floor (server delay)")
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(plot_err)?;
+        super::legend(&mut chart, SeriesLabelPosition::UpperLeft, 13)?;
         root.present().map_err(plot_err)?;
     }
     Ok(svg)

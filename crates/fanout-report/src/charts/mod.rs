@@ -83,6 +83,28 @@ pub(crate) fn embed(out: &mut String, c: &Chart) {
     }
 }
 
+/// Draws a chart's legend (its series labels) at `at`, in the one style
+/// every chart uses.
+fn legend<'a, DB, CT>(
+    chart: &mut plotters::chart::ChartContext<'a, DB, CT>,
+    at: plotters::chart::SeriesLabelPosition,
+    font_px: u32,
+) -> anyhow::Result<()>
+where
+    DB: plotters::prelude::DrawingBackend + 'a,
+    CT: plotters::coord::CoordTranslate,
+{
+    use plotters::style::{BLACK, Color, WHITE};
+    chart
+        .configure_series_labels()
+        .position(at)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FONT, font_px))
+        .draw()
+        .map_err(plot_err)
+}
+
 fn plot_err<E: std::fmt::Display>(e: E) -> anyhow::Error {
     anyhow::anyhow!("cannot draw a chart: {e}")
 }

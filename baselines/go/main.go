@@ -157,12 +157,15 @@ func errorKind(err error) string {
 }
 
 // noRetry says whether requests need the opt-out of net/http's resend (see
-// get): an HTTP/1.1 request is resent only on a reused (keep-alive)
-// connection; an HTTP/2 one on a stream refused or reset by the server with
-// PROTOCOL_ERROR (golang/go#47635), whatever keep-alive says. So every plan
-// but keep-alive-off HTTP/1.1 ones.
+// get): only plans whose server breaks connections on purpose (injected
+// faults), where a resend would be injected twice and hide a failure; other
+// plans keep the plain GET a Go program sends. Among those, an HTTP/1.1
+// request is resent only on a reused (keep-alive) connection; an HTTP/2 one
+// on a stream refused or reset by the server with PROTOCOL_ERROR
+// (golang/go#47635), whatever keep-alive says. So every fault plan but
+// keep-alive-off HTTP/1.1 ones.
 func noRetry(p *Plan) bool {
-	return p.KeepAlive || (p.TLS && p.Protocol != "http1")
+	return !p.Faults.none() && (p.KeepAlive || (p.TLS && p.Protocol != "http1"))
 }
 
 // readErr remembers the error the body's reader returned, so a JSON decode

@@ -126,12 +126,10 @@ fn run(cmd: &mut Command, missing: &str, failed: &str) -> Result<(), String> {
         return Ok(());
     }
     let text = String::from_utf8_lossy(&out.stderr);
-    let last = text
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("no output");
-    Err(format!("{failed}: {}", last.trim()))
+    Err(format!(
+        "{failed}: {}",
+        crate::harness::child::last_line(&text)
+    ))
 }
 
 #[cfg(test)]

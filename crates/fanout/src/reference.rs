@@ -158,19 +158,10 @@ pub fn baselines_dir() -> PathBuf {
     crate::paths::root().join("baselines")
 }
 
-/// The first line a command prints, or `None` when it cannot run.
-fn version_of(cmd: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(cmd).args(args).output().ok()?;
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    let line = text.lines().next()?.trim().to_string();
-    (out.status.success() && !line.is_empty()).then_some(line)
-}
-
 /// `node --version`, once.
 fn node_version() -> Option<&'static str> {
     static V: OnceLock<Option<String>> = OnceLock::new();
-    V.get_or_init(|| version_of("node", &["--version"]))
+    V.get_or_init(|| crate::environment::first_line("node", &["--version"]))
         .as_deref()
 }
 
@@ -180,7 +171,8 @@ fn python_version() -> Option<&'static str> {
     static V: OnceLock<Option<String>> = OnceLock::new();
     V.get_or_init(|| {
         let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-        version_of(&python, &["--version"]).map(|v| v.replace("Python", "CPython"))
+        crate::environment::first_line(&python, &["--version"])
+            .map(|v| v.replace("Python", "CPython"))
     })
     .as_deref()
 }
@@ -194,7 +186,7 @@ fn go() -> String {
 fn go_version() -> Option<&'static str> {
     static V: OnceLock<Option<String>> = OnceLock::new();
     V.get_or_init(|| {
-        version_of(&go(), &["version"])
+        crate::environment::first_line(&go(), &["version"])
             .and_then(|l| l.split_whitespace().nth(2).map(str::to_string))
     })
     .as_deref()

@@ -55,6 +55,19 @@ pub(crate) fn duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (write e.g. 100ms, 2s)"))
 }
 
+/// The `--target HOST:PORT` (and `--ca FILE`) given to `run` or `sweep`, if any.
+pub(crate) fn given_target(
+    target: &Option<String>,
+    ca: &Option<PathBuf>,
+) -> anyhow::Result<Option<fanout_core::Target>> {
+    let Some(t) = target else { return Ok(None) };
+    let t = fanout_core::Target::parse(t)?;
+    Ok(Some(match ca {
+        Some(ca) => t.with_ca(ca),
+        None => t,
+    }))
+}
+
 /// The fanout binary to start as children: this one.
 pub(crate) fn current_exe() -> anyhow::Result<PathBuf> {
     use anyhow::Context;

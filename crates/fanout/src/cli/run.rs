@@ -183,16 +183,6 @@ impl RunArgs {
     }
 }
 
-/// The `--target` (and `--ca`) given, if any.
-fn given_target(target: &Option<String>, ca: &Option<PathBuf>) -> anyhow::Result<Option<Target>> {
-    let Some(t) = target else { return Ok(None) };
-    let t = Target::parse(t)?;
-    Ok(Some(match ca {
-        Some(ca) => t.with_ca(ca),
-        None => t,
-    }))
-}
-
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<i32> {
     let row = registry::find(&args.row)?;
     let plans = args.plans()?;
@@ -206,7 +196,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<i32> {
         bail!("{} cannot run here: {why}", row.id());
     }
     // The server: given, or a child process of our own.
-    let (target, _server) = match given_target(&args.target, &args.ca)? {
+    let (target, _server) = match super::given_target(&args.target, &args.ca)? {
         Some(t) => (t, None),
         None => {
             let s = ServerProcess::start(&current_exe()?, &[])?;
@@ -284,7 +274,8 @@ pub(crate) struct BareArgs {
 pub(crate) fn bare(args: BareArgs) -> anyhow::Result<i32> {
     let plan: Plan = serde_json::from_str(&args.plan).context("--plan is not a plan in JSON")?;
     plan.validate().context("invalid plan")?;
-    let target = given_target(&Some(args.target), &args.ca)?.context("a target is required")?;
+    let target =
+        super::given_target(&Some(args.target), &args.ca)?.context("a target is required")?;
     let b = rt_tokio::bare::fan_out(&plan, &target)?;
     let s = BareSummary {
         wall_ms: b.wall.as_secs_f64() * 1e3,

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use fanout_core::Target;
 
 use super::{current_exe, duration};
 use crate::harness::{self, Options};
@@ -68,16 +67,7 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<i32> {
     options.progress = !args.no_progress;
     options.command = std::env::args().collect::<Vec<_>>().join(" ");
     options.host = args.host;
-    options.target = match args.target {
-        Some(t) => {
-            let t = Target::parse(&t)?;
-            Some(match args.ca {
-                Some(ca) => t.with_ca(ca),
-                None => t,
-            })
-        }
-        None => None,
-    };
+    options.target = super::given_target(&args.target, &args.ca)?;
     let results = harness::run(&options)?;
     eprintln!(
         "wrote {} ({} cells)",

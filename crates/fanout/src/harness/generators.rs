@@ -48,17 +48,13 @@ pub fn version(g: Generator) -> Option<String> {
         Generator::Wrk => "-v",
         Generator::Oha => "--version",
     };
-    let out = Command::new(name(g)).arg(flag).output().ok()?;
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    let line = text
-        .lines()
-        .next()?
-        .split_whitespace()
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ");
-    (!line.is_empty()).then_some(line)
+    let line = crate::environment::first_line(name(g), &[flag])?;
+    Some(
+        line.split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
 /// Why `g` cannot run `plan` (wrk speaks HTTP/1.1 only), or `None`.

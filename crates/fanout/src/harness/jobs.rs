@@ -78,6 +78,19 @@ pub fn over_budget(plan: &Plan, cap: Option<u64>, budget: Duration) -> Option<(S
     })
 }
 
+/// Why an idiom row skips a workload, naming the ones it runs on.
+fn idiom_workloads() -> String {
+    let ids: Vec<&str> = fanout_core::WORKLOADS
+        .iter()
+        .filter(|w| w.idioms)
+        .map(|w| w.id)
+        .collect();
+    format!(
+        "an idiom row: idiom rows run on the workloads that compare idioms ({})",
+        ids.join(", ")
+    )
+}
+
 /// Every group of the sweep. `unavailable[i]` is why row `i` cannot run on
 /// this machine at all, if it cannot.
 pub fn groups(
@@ -105,7 +118,7 @@ pub fn groups(
                         Decision::Unsupported { reason: why }
                     } else if d.idiom_variant && !w.idioms {
                         Decision::Skip {
-                            reason: "an idiom row: idiom rows run on the workloads that compare idioms (latency, throughput, c10k, api)".into(),
+                            reason: idiom_workloads(),
                             projected_s: None,
                         }
                     } else if let Some((reason, projected_s)) =

@@ -70,4 +70,4 @@ pub use row::{Clients, Description, Idiom, Model, Row, Session, StartError, Upst
 pub use sample::{Body, ErrorKind, FetchError, Fetched, Outcome, Response, Sample};
 pub use stats::ServerStats;
 pub use target::{Target, TargetServer};
-pub use workload::{WORKLOADS, Workload};
+pub use workload::{Metric, Scenario, WORKLOADS, Workload};

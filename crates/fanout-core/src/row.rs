@@ -162,6 +162,10 @@ pub struct Description {
     /// runtime and client, a different loop): it runs only on the workloads
     /// that compare idioms ([`crate::Workload::idioms`]).
     pub idiom_variant: bool,
+    /// The row this one differs from in one setting — its idiom, or the
+    /// settings a tuned variant changes — by id (`tokio-hyper-tuned` varies
+    /// `tokio-hyper`). The report's pitfalls compare such pairs.
+    pub variant_of: Option<&'static str>,
     /// Conformance checks this row is known not to pass, each with the reason
     /// (a client behaviour the row cannot change). The kit still runs them
     /// and reports the outcome as a known deviation instead of a failure;
@@ -197,6 +201,7 @@ impl Description {
             max_concurrency: None,
             tuned: None,
             idiom_variant: false,
+            variant_of: None,
             deviations: &[],
         }
     }
@@ -247,6 +252,15 @@ impl Description {
     pub fn tuned(self, what: &'static str) -> Description {
         Description {
             tuned: Some(what),
+            ..self
+        }
+    }
+
+    /// Names the row this one varies in one setting
+    /// ([`Description::variant_of`]).
+    pub fn variant_of(self, base: &'static str) -> Description {
+        Description {
+            variant_of: Some(base),
             ..self
         }
     }

@@ -18,6 +18,10 @@ pub struct Workload {
     pub id: &'static str,
     /// What the workload shows, in one sentence with its numbers.
     pub shows: &'static str,
+    /// The scenario it stands for, in a user's words ("many slow calls at
+    /// once, cold"), and the figure that decides which row serves it best:
+    /// one line of the report's verdict.
+    pub scenario: Scenario,
     plans: fn() -> Vec<Plan>,
     /// How `--quick` shrinks it.
     pub quick: Quick,
@@ -49,6 +53,44 @@ impl PartialEq for Workload {
 }
 
 impl Eq for Workload {}
+
+/// The scenario a workload stands for in the verdict: a user's situation
+/// and the one figure that decides it, read on the workload's last plan
+/// (the largest N of `scaling`, the HTTP/2 plan of `h2`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scenario {
+    /// The situation, in a user's words, lowercase, no final period.
+    pub says: &'static str,
+    /// The figure that decides it.
+    pub decided_by: Metric,
+}
+
+/// The figure that decides a scenario; less is better for each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Metric {
+    /// Wall time of the whole fan-out (median of repeats).
+    Wall,
+    /// Client CPU (user + system) per request.
+    CpuPerRequest,
+    /// Client CPU per request where each request is a new TLS connection:
+    /// CPU per handshake.
+    CpuPerHandshake,
+    /// Client peak RSS above its idle RSS, per request in flight.
+    MemoryPerInFlight,
+}
+
+impl Metric {
+    /// The name a reader sees, e.g. `wall time`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::Wall => "wall time",
+            Metric::CpuPerRequest => "CPU per request",
+            Metric::CpuPerHandshake => "CPU per handshake",
+            Metric::MemoryPerInFlight => "memory per in-flight request",
+        }
+    }
+}
 
 /// How `--quick` shrinks a workload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,10 +177,19 @@ pub enum Chart {
 /// would cost the sweep minutes more to say the same).
 pub const SCALING_N: [u64; 4] = [1, 10, 100, 1_000];
 
-const fn preset(id: &'static str, shows: &'static str, plans: fn() -> Vec<Plan>) -> Workload {
+const fn preset(
+    id: &'static str,
+    shows: &'static str,
+    scenario: (&'static str, Metric),
+    plans: fn() -> Vec<Plan>,
+) -> Workload {
     Workload {
         id,
         shows,
+        scenario: Scenario {
+            says: scenario.0,
+            decided_by: scenario.1,
+        },
         plans,
         quick: Quick::TenthOfN,
         label: Label::Id,
@@ -164,6 +215,10 @@ pub const WORKLOADS: [Workload; 11] = [
         ..preset(
             "demo",
             "the original asyncio demo: 5 × /delay/500ms with a 100 ms heartbeat",
+            (
+                "the tutorial's demo: a few slow calls at once while a ticker keeps time",
+                Metric::Wall,
+            ),
             || {
                 vec![Plan {
                     heartbeat: ms(100),
@@ -182,6 +237,7 @@ pub const WORKLOADS: [Workload; 11] = [
         ..preset(
             "latency",
             "latency-bound fan-out: 1 000 × 100 ms, unbounded; the floor is 100 ms",
+            ("many slow calls at once, cold", Metric::Wall),
             || vec![Plan::new(1_000, ms(100))],
         )
     },
@@ -194,6 +250,10 @@ pub const WORKLOADS: [Workload; 11] = [
         ..preset(
             "throughput",
             "protocol and CPU cost per request: 10 000 × 0 ms, 64 at once, keep-alive, 1 KiB",
+            (
+                "a steady stream to one API, CPU-bound",
+                Metric::CpuPerRequest,
+            ),
             || {
                 vec![Plan {
                     bytes: 1024,
@@ -212,6 +272,7 @@ pub const WORKLOADS: [Workload; 11] = [
         ..preset(
             "c10k",
             "scale: 10 000 × 1 s, unbounded; memory and time per in-flight request",
+            ("10 000 calls in flight", Metric::MemoryPerInFlight),
             || vec![Plan::new(10_000, ms(1_000))],
         )
     },
@@ -219,6 +280,7 @@ pub const WORKLOADS: [Workload; 11] = [
         ..preset(
             "payload",
             "bandwidth: 200 × 1 MiB bodies, 16 at once",
+            ("large downloads, 16 at once", Metric::Wall),
             || {
                 vec![Plan {
                     bytes: 1 << 20,
@@ -231,6 +293,10 @@ pub const WORKLOADS: [Workload; 11] = [
     preset(
         "faults",
         "error accounting: 1 000 × 10 ms, 64 at once, 500 ms timeout; 2 % each of 503s, resets, truncated, slow and corrupted bodies, 0.5 % stalls",
+        (
+            "a flaky API: errors, resets and stalls, every one counted",
+            Metric::Wall,
+        ),
         || {
             vec![Plan {
                 concurrency: Some(64),
@@ -257,6 +323,7 @@ pub const WORKLOADS: [Workload; 11] = [
         ..preset(
             "scaling",
             "how cost grows with N: N ∈ {1, 10, 100, 1 000} × 50 ms, unbounded (10 000 at once is `c10k`)",
+            ("from one call to a thousand at once", Metric::Wall),
             || SCALING_N.iter().map(|&n| Plan::new(n, ms(50))).collect(),
         )
     },
@@ -268,6 +335,7 @@ pub const WORKLOADS: [Workload; 11] = [
         ..preset(
             "api",
             "the real API call: HTTPS with a verified certificate, ~2 KiB JSON documents decoded by each client's JSON API, keep-alive, 100 at once (aiohttp's default connector limit), 1 000 × 20 ms, the client's default protocol; the floor is 200 ms",
+            ("an HTTPS JSON API, 100 at once", Metric::Wall),
             || {
                 vec![Plan {
                     bytes: 2048,
@@ -286,6 +354,7 @@ pub const WORKLOADS: [Workload; 11] = [
         ..preset(
             "tls-handshake",
             "a full TLS handshake per request: HTTPS over HTTP/1.1, keep-alive off, 1 000 × 0 ms, 16 at once; client CPU per handshake, and whether the client resumed sessions",
+            ("a new TLS connection per call", Metric::CpuPerHandshake),
             || {
                 vec![Plan {
                     tls: true,
@@ -303,6 +372,7 @@ pub const WORKLOADS: [Workload; 11] = [
         ..preset(
             "json",
             "decode cost: ~16 KiB JSON documents over plain HTTP (no TLS cost in the way), keep-alive, 2 000 × 0 ms, 64 at once; client CPU per decoded document",
+            ("large JSON documents, decoded", Metric::CpuPerRequest),
             || {
                 vec![Plan {
                     bytes: 16 * 1024,
@@ -322,6 +392,7 @@ pub const WORKLOADS: [Workload; 11] = [
         ..preset(
             "h2",
             "HTTP/2 at the streams cap: HTTPS, 1 000 × 100 ms, unbounded, against the server's 100 concurrent streams per connection; HTTP/2 forced beside HTTP/1.1 (one connection at the cap takes ten rounds, 1 s; the floor is 100 ms)",
+            ("an HTTP/2 API", Metric::Wall),
             || {
                 [Protocol::Http1, Protocol::Http2]
                     .into_iter()
@@ -418,6 +489,14 @@ mod tests {
                 labels.dedup();
                 assert_eq!(labels.len(), plans.len(), "{}: labels repeat", w.id);
             }
+        }
+        for w in WORKLOADS {
+            let says = w.scenario.says;
+            assert!(
+                !says.is_empty() && !says.ends_with('.') && !says.starts_with(char::is_uppercase),
+                "{}: a scenario is a lowercase phrase without a final period: {says:?}",
+                w.id
+            );
         }
         let ids: std::collections::BTreeSet<_> = WORKLOADS.iter().map(|w| w.id).collect();
         assert_eq!(ids.len(), WORKLOADS.len(), "duplicate workload ids");

@@ -68,6 +68,7 @@ fn conflicts(a: &RowInfo, b: &RowInfo) -> Vec<&'static str> {
     check("idiom", a.idiom == b.idiom);
     check("protocols", a.protocols == b.protocols);
     check("upstream", a.upstream == b.upstream);
+    check("variant_of", a.variant_of == b.variant_of);
     check("tuned", a.tuned == b.tuned);
     check("reference", a.reference == b.reference);
     out

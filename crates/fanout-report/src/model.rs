@@ -262,6 +262,7 @@ fn rows(results: &Results) -> Vec<RowInfo> {
                 protocols: Vec::new(),
                 upstream: Upstream::Maintained,
                 tuned: None,
+                variant_of: None,
                 reference: false,
                 idle_rss_kib: None,
             });

@@ -182,6 +182,10 @@ pub struct RowInfo {
     pub upstream: Upstream,
     /// The settings of a tuned variant; `None` for idiomatic rows.
     pub tuned: Option<String>,
+    /// The row this one differs from in one setting (its idiom or its
+    /// tuned settings), by id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant_of: Option<String>,
     /// A reference program from outside Rust.
     pub reference: bool,
     /// Peak RSS of the row's process on a 1-request plan, KiB.
@@ -201,6 +205,7 @@ impl RowInfo {
             protocols: d.protocols.to_vec(),
             upstream: d.upstream.clone(),
             tuned: d.tuned.map(str::to_string),
+            variant_of: d.variant_of.map(str::to_string),
             reference,
             idle_rss_kib: None,
         }

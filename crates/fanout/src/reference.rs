@@ -55,6 +55,8 @@ pub struct Program {
     pub max_concurrency: Option<u64>,
     /// What differs from the idiomatic program, for a tuned variant.
     pub tuned: Option<&'static str>,
+    /// The program this one varies in one setting, by row id.
+    pub variant_of: Option<&'static str>,
     /// The runtime's upstream status, when it is not maintained.
     pub unmaintained: Option<&'static str>,
 }
@@ -76,6 +78,7 @@ pub static PROGRAMS: [Program; 6] = [
         protocols: HTTP1_ONLY,
         max_concurrency: Some(1),
         tuned: None,
+        variant_of: None,
         unmaintained: None,
     },
     Program {
@@ -89,6 +92,7 @@ pub static PROGRAMS: [Program; 6] = [
         protocols: HTTP1_ONLY,
         max_concurrency: Some(128),
         tuned: None,
+        variant_of: None,
         unmaintained: None,
     },
     Program {
@@ -102,6 +106,7 @@ pub static PROGRAMS: [Program; 6] = [
         protocols: HTTP1_ONLY,
         max_concurrency: None,
         tuned: None,
+        variant_of: None,
         unmaintained: None,
     },
     Program {
@@ -115,6 +120,7 @@ pub static PROGRAMS: [Program; 6] = [
         protocols: HTTP1_ONLY,
         max_concurrency: None,
         tuned: None,
+        variant_of: None,
         unmaintained: Some(
             "Node.js 20 reached its end of life on 2026-04-30 (the machine's Node.js)",
         ),
@@ -130,6 +136,7 @@ pub static PROGRAMS: [Program; 6] = [
         protocols: GO_PROTOCOLS,
         max_concurrency: None,
         tuned: None,
+        variant_of: None,
         unmaintained: Some(
             "Go 1.19 (Debian's) is out of upstream support since August 2023; any Go on PATH is used",
         ),
@@ -144,6 +151,7 @@ pub static PROGRAMS: [Program; 6] = [
         idiom: Idiom::Goroutines,
         protocols: GO_PROTOCOLS,
         max_concurrency: None,
+        variant_of: Some("go-goroutines"),
         tuned: Some(
             "Transport.MaxIdleConnsPerHost = the plan's bound, or N when unbounded (default: 2); MaxIdleConns raised to match above 100",
         ),
@@ -254,6 +262,9 @@ impl Program {
         }
         if let Some(t) = self.tuned {
             d = d.tuned(t);
+        }
+        if let Some(base) = self.variant_of {
+            d = d.variant_of(base);
         }
         if let Some(why) = self.unmaintained {
             d = d.with_upstream(Upstream::Unmaintained(why.to_string()));

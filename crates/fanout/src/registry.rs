@@ -163,6 +163,32 @@ mod tests {
     }
 
     #[test]
+    fn variants_name_a_registered_row_of_their_kind() {
+        let rows = all();
+        for r in &rows {
+            let d = r.describe();
+            let Some(base) = d.variant_of else {
+                assert!(
+                    d.tuned.is_none() && !d.idiom_variant,
+                    "{}: a tuned or idiom row names the row it varies (variant_of)",
+                    r.id()
+                );
+                continue;
+            };
+            let b = rows
+                .iter()
+                .find(|b| b.id() == base)
+                .unwrap_or_else(|| panic!("{}: variant_of {base:?} is not a row", r.id()));
+            assert!(
+                b.describe().variant_of.is_none(),
+                "{}: {base} is itself a variant",
+                r.id()
+            );
+            assert_eq!(b.is_reference(), r.is_reference(), "{}", r.id());
+        }
+    }
+
+    #[test]
     fn unknown_ids_list_the_known_ones() {
         let msg = find("nope").err().unwrap().to_string();
         assert!(

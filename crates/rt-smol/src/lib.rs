@@ -43,13 +43,14 @@ pub use client::Client;
 pub const ROWS: [Smol; 3] = [
     Smol::new("smol-isahc", Client::Isahc, AsyncIdiom::Spawn),
     Smol::new("smol-hyper", Client::Hyper, AsyncIdiom::Spawn),
-    Smol::new("smol-hyper-join-all", Client::Hyper, AsyncIdiom::JoinAll),
+    Smol::new("smol-hyper-join-all", Client::Hyper, AsyncIdiom::JoinAll).variant_of("smol-hyper"),
 ];
 
 /// A smol row: one executor on one thread per core, a client and an idiom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Smol {
     id: &'static str,
+    variant_of: Option<&'static str>,
     /// The HTTP client.
     pub client: Client,
     /// The loop that runs the requests.
@@ -58,7 +59,20 @@ pub struct Smol {
 
 impl Smol {
     const fn new(id: &'static str, client: Client, idiom: AsyncIdiom) -> Smol {
-        Smol { id, client, idiom }
+        Smol {
+            id,
+            variant_of: None,
+            client,
+            idiom,
+        }
+    }
+
+    /// The same row, declared a variant of `base` in one setting.
+    const fn variant_of(self, base: &'static str) -> Smol {
+        Smol {
+            variant_of: Some(base),
+            ..self
+        }
     }
 
     /// The rows of this family, for the registry.
@@ -78,11 +92,15 @@ impl Row for Smol {
 
     fn describe(&self) -> Description {
         let runtime = format!("smol (Executor on {} threads)", cores());
-        Description::new(runtime, self.client.name(), Model::Async)
+        let d = Description::new(runtime, self.client.name(), Model::Async)
             .with_tls(self.client.tls())
             .with_protocols(self.client.protocols())
             .with_async_idiom(self.idiom)
-            .with_deviations(self.client.deviations())
+            .with_deviations(self.client.deviations());
+        match self.variant_of {
+            Some(base) => d.variant_of(base),
+            None => d,
+        }
     }
 
     fn start(&self, target: &Target) -> Result<Box<dyn Session>, StartError> {

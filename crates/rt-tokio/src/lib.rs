@@ -50,27 +50,30 @@ pub const ROWS: [Tokio; 9] = [
     Tokio::new("tokio-hyper", Mt, C::Hyper, I::Spawn),
     Tokio::new("tokio-ct-reqwest", Ct, C::Reqwest, I::Spawn),
     Tokio::new("tokio-ct-hyper", Ct, C::Hyper, I::Spawn),
-    Tokio::new("tokio-hyper-tuned", Mt, C::HyperTuned, I::Spawn),
-    Tokio::new("tokio-reqwest-join-set", Mt, C::Reqwest, I::JoinSet),
-    Tokio::new("tokio-reqwest-join-all", Mt, C::Reqwest, I::JoinAll),
+    Tokio::new("tokio-hyper-tuned", Mt, C::HyperTuned, I::Spawn).variant_of("tokio-hyper"),
+    Tokio::new("tokio-reqwest-join-set", Mt, C::Reqwest, I::JoinSet).variant_of("tokio-reqwest"),
+    Tokio::new("tokio-reqwest-join-all", Mt, C::Reqwest, I::JoinAll).variant_of("tokio-reqwest"),
     Tokio::new(
         "tokio-reqwest-futures-unordered",
         Mt,
         C::Reqwest,
         I::FuturesUnordered,
-    ),
+    )
+    .variant_of("tokio-reqwest"),
     Tokio::new(
         "tokio-reqwest-buffer-unordered",
         Mt,
         C::Reqwest,
         I::BufferUnordered,
-    ),
+    )
+    .variant_of("tokio-reqwest"),
 ];
 
 /// A tokio row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tokio {
     id: &'static str,
+    variant_of: Option<&'static str>,
     /// The scheduler.
     pub flavour: Flavour,
     /// The HTTP client.
@@ -83,9 +86,18 @@ impl Tokio {
     const fn new(id: &'static str, flavour: Flavour, client: Client, idiom: AsyncIdiom) -> Tokio {
         Tokio {
             id,
+            variant_of: None,
             flavour,
             client,
             idiom,
+        }
+    }
+
+    /// The same row, declared a variant of `base` in one setting.
+    const fn variant_of(self, base: &'static str) -> Tokio {
+        Tokio {
+            variant_of: Some(base),
+            ..self
         }
     }
 
@@ -105,10 +117,13 @@ impl Row for Tokio {
             Flavour::MultiThread => "tokio (multi-thread, one worker per core)",
             Flavour::CurrentThread => "tokio (current-thread)",
         };
-        let d = Description::new(runtime, self.client.name(), Model::Async)
+        let mut d = Description::new(runtime, self.client.name(), Model::Async)
             .with_tls(client::TLS)
             .with_protocols(ANY_PROTOCOL)
             .with_async_idiom(self.idiom);
+        if let Some(base) = self.variant_of {
+            d = d.variant_of(base);
+        }
         match self.client {
             Client::HyperTuned => d.tuned(client::TUNED),
             _ => d,

@@ -179,6 +179,7 @@ pub fn info(r: &R) -> RowInfo {
         tuned: r
             .tuned
             .then(|| "hyper-util pool with a 1 KiB read buffer per connection".to_string()),
+        variant_of: None,
         reference: r.reference,
         idle_rss_kib: Some(if r.reference { 30_000 } else { 4_000 }),
     }
@@ -195,6 +196,7 @@ fn go_info() -> RowInfo {
         protocols: ANY_PROTOCOL.to_vec(),
         upstream: Upstream::Maintained,
         tuned: None,
+        variant_of: None,
         reference: true,
         idle_rss_kib: None,
     }

@@ -87,20 +87,29 @@ fn command(cmd: &str, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-/// The reference rows' toolchains found on this machine, by name.
+/// The reference rows' toolchains found on this machine, by name: the
+/// project's Python environment and Node.js when installed (else the
+/// interpreter it would be made from; `$FANOUT_NODE`), the Go on `PATH`.
 fn toolchains() -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let python = crate::python_env::dir().join("venv/bin/python");
     let python = python
         .exists()
         .then(|| python.to_string_lossy().into_owned());
+    let node = std::env::var_os("FANOUT_NODE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| crate::node_env::dir().join("node/bin/node"));
     for (name, cmd, args) in [
         (
             "python",
             python.unwrap_or_else(|| "python3".into()),
             &["--version"][..],
         ),
-        ("node", "node".to_string(), &["--version"][..]),
+        (
+            "node",
+            node.to_string_lossy().into_owned(),
+            &["--version"][..],
+        ),
         (
             "go",
             std::env::var("FANOUT_GO").unwrap_or_else(|_| "go".into()),

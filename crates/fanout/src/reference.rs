@@ -236,6 +236,18 @@ fn go_unsupported(version: &str) -> Option<String> {
     })
 }
 
+/// Why Node.js `version` (`v20.20.2`) is out of upstream support, or
+/// `None`: the LTS lines maintained in December 2026 are 22 (until April
+/// 2027) and 24 (until April 2028); odd releases end within months.
+fn node_unsupported(version: &str) -> Option<String> {
+    let major: u32 = version.strip_prefix('v')?.split('.').next()?.parse().ok()?;
+    (major < 22 || major % 2 == 1).then(|| {
+        format!(
+            "Node.js {version} is out of upstream support (the maintained LTS lines in December 2026: 22 and 24); the row runs $FANOUT_NODE"
+        )
+    })
+}
+
 /// How to install Go when it is missing.
 pub const GO_HINT: &str = "go not found (on PATH, or $FANOUT_GO): apt-get install golang-go (any Go ≥ 1.19; the program uses the standard library only)";
 
@@ -308,11 +320,17 @@ impl Program {
         if let Some(base) = self.variant_of {
             d = d.variant_of(base);
         }
-        // Python and Node.js are pinned maintained releases; Go is whatever
-        // is on PATH, judged by its version.
-        if self.language == Language::Go
-            && let Some(why) = go_version().and_then(go_unsupported)
-        {
+        // Python and Node.js are pinned maintained releases; Go (and a
+        // Node.js given as $FANOUT_NODE) is judged by its version.
+        let unsupported = match self.language {
+            Language::Go => go_version().and_then(go_unsupported),
+            // The pinned release is a maintained LTS; $FANOUT_NODE may not be.
+            Language::Node if std::env::var_os("FANOUT_NODE").is_some() => {
+                node_version().and_then(node_unsupported)
+            }
+            _ => None,
+        };
+        if let Some(why) = unsupported {
             d = d.with_upstream(Upstream::Unmaintained(why));
         }
         d
@@ -373,5 +391,17 @@ mod tests {
         assert_eq!(go_unsupported("go1.26.1"), None);
         assert_eq!(go_unsupported("go1.27"), None);
         assert_eq!(go_unsupported("devel"), None);
+    }
+
+    #[test]
+    fn node_out_of_upstream_support_is_named_by_version() {
+        let why = node_unsupported("v20.20.2").expect("20 reached its end of life");
+        assert!(
+            why.starts_with("Node.js v20.20.2 is out of upstream support"),
+            "{why}"
+        );
+        assert!(node_unsupported("v25.9.0").is_some(), "an odd release");
+        assert_eq!(node_unsupported("v24.22.3"), None);
+        assert_eq!(node_unsupported("v22.1.0"), None);
     }
 }

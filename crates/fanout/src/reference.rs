@@ -41,6 +41,9 @@ pub struct Program {
     /// The file to run (Python, Node), relative to `baselines/`; for Go,
     /// extra arguments to the built binary.
     pub file: &'static str,
+    /// What runs the program beside the language's runtime (e.g. the event
+    /// loop of a tuned variant), appended to the runtime's name; `""` = none.
+    pub runtime_detail: &'static str,
     /// Client library and how it is used.
     pub client: &'static str,
     /// The TLS stack.
@@ -69,6 +72,7 @@ pub static PROGRAMS: [Program; 8] = [
         id: "python-requests-sequential",
         language: Language::Python,
         file: "python/requests_sequential.py",
+        runtime_detail: "",
         client: "requests (one Session)",
         tls: "Python ssl (OpenSSL)",
         model: Model::Sequential,
@@ -82,6 +86,7 @@ pub static PROGRAMS: [Program; 8] = [
         id: "python-threads-requests",
         language: Language::Python,
         file: "python/threads_requests.py",
+        runtime_detail: "",
         client: "requests (Session per thread)",
         tls: "Python ssl (OpenSSL)",
         model: Model::Threads,
@@ -95,6 +100,7 @@ pub static PROGRAMS: [Program; 8] = [
         id: "python-aiohttp-gather",
         language: Language::Python,
         file: "python/aiohttp_gather.py",
+        runtime_detail: "",
         client: "aiohttp (one ClientSession)",
         tls: "Python ssl (OpenSSL)",
         model: Model::Async,
@@ -108,6 +114,7 @@ pub static PROGRAMS: [Program; 8] = [
         id: "python-aiohttp-gather-uvloop",
         language: Language::Python,
         file: "python/aiohttp_gather_uvloop.py",
+        runtime_detail: "asyncio on uvloop",
         client: "aiohttp (one ClientSession)",
         tls: "Python ssl (OpenSSL)",
         model: Model::Async,
@@ -121,6 +128,7 @@ pub static PROGRAMS: [Program; 8] = [
         id: "python-httpx-gather",
         language: Language::Python,
         file: "python/httpx_gather.py",
+        runtime_detail: "",
         client: "httpx (one AsyncClient; h2 for HTTP/2)",
         tls: "Python ssl (OpenSSL)",
         model: Model::Async,
@@ -134,6 +142,7 @@ pub static PROGRAMS: [Program; 8] = [
         id: "node-fetch-promise-all",
         language: Language::Node,
         file: "node/fetch_promise_all.mjs",
+        runtime_detail: "",
         client: "fetch (undici, built in)",
         tls: "Node.js tls (OpenSSL)",
         model: Model::Async,
@@ -147,6 +156,7 @@ pub static PROGRAMS: [Program; 8] = [
         id: "go-goroutines",
         language: Language::Go,
         file: "",
+        runtime_detail: "",
         client: "net/http (one Client, default Transport)",
         tls: "Go crypto/tls",
         model: Model::GreenThreads,
@@ -160,6 +170,7 @@ pub static PROGRAMS: [Program; 8] = [
         id: "go-goroutines-tuned",
         language: Language::Go,
         file: "--tuned",
+        runtime_detail: "",
         client: "net/http (one Client, MaxIdleConnsPerHost = the bound)",
         tls: "Go crypto/tls",
         model: Model::GreenThreads,
@@ -302,6 +313,10 @@ impl Program {
                 None => format!("Node.js v{} (project-installed)", crate::node_env::VERSION),
             },
             Language::Go => format!("Go {}", go_version().unwrap_or("(not found)")),
+        };
+        let runtime = match self.runtime_detail {
+            "" => runtime,
+            detail => format!("{runtime}, {detail}"),
         };
         let mut d = Description::new(runtime, self.client, self.model)
             .with_tls(self.tls)

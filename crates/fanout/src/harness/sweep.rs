@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use fanout_core::workload::Generator;
 use fanout_core::{Plan, Workload};
 
 use super::child;
@@ -219,6 +220,7 @@ fn run_group(
         })
         .collect();
     struct Beside {
+        generator: Generator,
         ready: Result<Ready, String>,
         runs: Vec<generators::Run>,
     }
@@ -226,10 +228,17 @@ fn run_group(
         .iter()
         .filter(|t| group.generators.contains(&t.generator))
         .map(|t| Beside {
+            generator: t.generator,
             ready: Ready::start(&options.exe, t, &group.plan, options.quick),
             runs: Vec::new(),
         })
         .collect();
+    let per_cell = u64::from(!options.quick) + u64::from(options.repeats);
+    for b in &beside {
+        if b.ready.is_err() {
+            progress.advance(per_cell); // its runs will not happen
+        }
+    }
     // --quick is a smoke run: no warm-up round.
     let first = u32::from(options.quick);
     for round in first..=options.repeats {
@@ -355,8 +364,8 @@ fn run_group(
         });
     }
     let mut lines = Vec::new();
-    for (b, g) in beside.into_iter().zip(&group.generators) {
-        let name = generators::name(*g);
+    for b in beside {
+        let name = generators::name(b.generator);
         match b.ready {
             Ok(ready) if !b.runs.is_empty() => {
                 let line = ready.line(group.workload.id, b.runs);

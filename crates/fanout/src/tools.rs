@@ -4,8 +4,8 @@
 //! lock, one line saying what and where; a few minutes once, reused
 //! afterwards). Its default features (rustls, with aws-lc-rs and ring built
 //! by cargo from source) need no system library, so it builds on the bare
-//! image. `FANOUT_NO_TOOLS=1` skips the install: the sweep then runs no oha
-//! line and says why. `wrk` needs a system package and stays optional
+//! image. `FANOUT_NO_TOOLS=1` (or `fanout sweep --no-tools`) skips the
+//! install: the sweep then runs no oha line and says why. `wrk` needs a system package and stays optional
 //! (found on `PATH`).
 
 use std::path::{Path, PathBuf};

@@ -57,6 +57,9 @@ pub struct Options {
     pub target: Option<Target>,
     /// The client host's name in the results (default: the host name).
     pub host: Option<String>,
+    /// Do not install the load generators the project installs (oha), as
+    /// `FANOUT_NO_TOOLS=1` does.
+    pub no_tools: bool,
 }
 
 impl Options {
@@ -75,6 +78,7 @@ impl Options {
             command: String::new(),
             target: None,
             host: None,
+            no_tools: false,
         }
     }
 }

@@ -404,6 +404,10 @@ fn tools(options: &Options, workloads: &[Workload]) -> Vec<Tool> {
             continue;
         }
         tried.push(g);
+        if options.no_tools && g == Generator::Oha {
+            eprintln!("note: no oha lines: oha not installed: --no-tools was given");
+            continue;
+        }
         match generators::find(g) {
             Ok(tool) => out.push(tool),
             Err(why) => eprintln!("note: no {} lines: {why}", generators::name(g)),

@@ -214,7 +214,11 @@ fn number(name: &str, unit: Unit, max: u64, value: &str) -> Result<u64, UrlError
         (Unit::PerMille, false) => {
             format!("{name} rate {value:?} is not a whole number of ‰ (digits only, 0..={max})")
         }
-        (Unit::Millis, true) => format!("{name} {value} ms is over the {max} ms bound"),
+        (Unit::Millis, true) => {
+            // `stall_ms` says its unit; `delay` does not.
+            let unit = if name.ends_with("_ms") { "" } else { " ms" };
+            format!("{name} {value}{unit} is over the {max} ms bound")
+        }
         (Unit::Millis, false) => {
             format!("{name} {value:?} is not a whole number of milliseconds (digits only)")
         }

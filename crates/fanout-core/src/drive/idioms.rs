@@ -91,6 +91,7 @@ where
         });
         let t0 = shared.t0;
         let fan_out = FanOut {
+            exec,
             shared: &shared,
             semaphore,
             bound,
@@ -108,10 +109,11 @@ where
     })
 }
 
-/// One fan-out's loop: what its tasks share, and its bound — as a
+/// One fan-out's loop: the runtime, what its tasks share, and its bound — as a
 /// semaphore for the idioms that take permits (`None`: unbounded), and as a
 /// count for those that refill to it.
 struct FanOut<'a, E, F> {
+    exec: &'a E,
     shared: &'a Arc<Shared<E, F>>,
     semaphore: Option<Arc<Semaphore>>,
     bound: usize,
@@ -147,7 +149,7 @@ where
                     }
                 }),
             };
-            running.push(self.shared.exec.spawn(self.task(req, permit)));
+            running.push(self.exec.spawn(self.task(req, permit)));
         }
         samples.extend(running.collect::<Vec<_>>().await);
         samples
@@ -161,7 +163,7 @@ where
             if set.len() >= self.bound {
                 samples.extend(set.next().await);
             }
-            set.push(self.shared.exec.spawn(self.task(req, None)));
+            set.push(self.exec.spawn(self.task(req, None)));
         }
         samples.extend(set.collect::<Vec<_>>().await);
         samples

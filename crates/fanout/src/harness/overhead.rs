@@ -48,7 +48,7 @@ fn workloads<'w>(options: &Options, selected: &'w [Workload]) -> Vec<&'w Workloa
     selected.iter().filter(|w| w.overhead).collect()
 }
 
-/// How many runs [`measure`] will do (for the progress count).
+/// How many runs [`fn@measure`] will do (for the progress count).
 pub fn runs(options: &Options, selected: &[Workload]) -> u64 {
     workloads(options, selected).len() as u64 * 2 * u64::from(1 + PAIRS)
 }

@@ -2,7 +2,7 @@
 //! (rust-analyzer's `xtask/src/tidy.rs` is the model): the registry, the
 //! `crates/rt-*` folders, the README's Rows table, the crates whose
 //! versions the report records, the CI script and the README's test
-//! command — and two rules of the project: no workload id is matched as a
+//! command — and three rules of the project: no workload id is matched as a
 //! string outside the workload definitions, no row turns certificate
 //! verification off, and no two files of one crate need each other (a
 //! circle; see `circles/mod.rs` for what counts).

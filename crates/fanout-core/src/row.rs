@@ -391,6 +391,16 @@ impl<C> Clients<C> {
         protocol: Protocol,
         build: impl FnOnce(Protocol) -> Result<C, StartError>,
     ) -> Result<&C, StartError> {
+        self.get_mut(protocol, build).map(|c| &*c)
+    }
+
+    /// The client for `protocol`, built with `build` the first time, to
+    /// change (a row that keeps several clients per protocol adds to them).
+    pub fn get_mut(
+        &mut self,
+        protocol: Protocol,
+        build: impl FnOnce(Protocol) -> Result<C, StartError>,
+    ) -> Result<&mut C, StartError> {
         let at = match self.built.iter().position(|(p, _)| *p == protocol) {
             Some(i) => i,
             None => {
@@ -398,7 +408,7 @@ impl<C> Clients<C> {
                 self.built.len() - 1
             }
         };
-        Ok(&self.built[at].1)
+        Ok(&mut self.built[at].1)
     }
 
     /// Drops every client (their pools and connections with them).

@@ -10,12 +10,14 @@
 //!
 //! The rows are the table [`ROWS`]; the heartbeat is a task on the same
 //! runtime, ticking on tokio's timer, and every request races its timeout
-//! on the same timer.
+//! on the same timer. Two tuned rows spread an HTTP/2 fan-out over several
+//! clients ([`h2_pool`]), one HTTP/2 connection each.
 
 #![forbid(unsafe_code)]
 
 pub mod bare;
 mod client;
+pub mod h2_pool;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -24,7 +26,7 @@ use std::time::Duration;
 use fanout_core::drive::{self, Executor, Spawn};
 use fanout_core::row::ANY_PROTOCOL;
 use fanout_core::{
-    AsyncIdiom, Clients, Description, Model, Outcome, Plan, Row, Session, StartError, Target,
+    AsyncIdiom, Clients, Description, Focus, Model, Outcome, Plan, Row, Session, StartError, Target,
 };
 use futures_util::FutureExt;
 use futures_util::future::Map;
@@ -45,7 +47,7 @@ use Client as C;
 use Flavour::{CurrentThread as Ct, MultiThread as Mt};
 
 /// Every tokio row: id, flavour, client, idiom.
-pub const ROWS: [Tokio; 9] = [
+pub const ROWS: [Tokio; 11] = [
     Tokio::new("tokio-reqwest", Mt, C::Reqwest, I::Spawn),
     Tokio::new("tokio-hyper", Mt, C::Hyper, I::Spawn),
     Tokio::new("tokio-ct-reqwest", Ct, C::Reqwest, I::Spawn),
@@ -67,6 +69,12 @@ pub const ROWS: [Tokio; 9] = [
         I::BufferUnordered,
     )
     .variant_of("tokio-reqwest"),
+    Tokio::new("tokio-reqwest-h2-pool", Mt, C::Reqwest, I::Spawn)
+        .h2_pool()
+        .variant_of("tokio-reqwest"),
+    Tokio::new("tokio-hyper-h2-pool", Mt, C::Hyper, I::Spawn)
+        .h2_pool()
+        .variant_of("tokio-hyper"),
 ];
 
 /// A tokio row.
@@ -74,6 +82,8 @@ pub const ROWS: [Tokio; 9] = [
 pub struct Tokio {
     id: &'static str,
     variant_of: Option<&'static str>,
+    /// Spreads an HTTP/2 fan-out over several clients ([`h2_pool`]).
+    pub h2_pool: bool,
     /// The scheduler.
     pub flavour: Flavour,
     /// The HTTP client.
@@ -87,6 +97,7 @@ impl Tokio {
         Tokio {
             id,
             variant_of: None,
+            h2_pool: false,
             flavour,
             client,
             idiom,
@@ -97,6 +108,15 @@ impl Tokio {
     const fn variant_of(self, base: &'static str) -> Tokio {
         Tokio {
             variant_of: Some(base),
+            ..self
+        }
+    }
+
+    /// The same row, spreading an HTTP/2 fan-out over [`h2_pool::clients`]
+    /// clients.
+    const fn h2_pool(self) -> Tokio {
+        Tokio {
+            h2_pool: true,
             ..self
         }
     }
@@ -123,6 +143,9 @@ impl Row for Tokio {
             .with_async_idiom(self.idiom);
         if let Some(base) = self.variant_of {
             d = d.variant_of(base);
+        }
+        if self.h2_pool {
+            return d.tuned(h2_pool::TUNED).with_focus(Focus::Http2);
         }
         match self.client {
             Client::HyperTuned => d.tuned(client::TUNED),
@@ -176,25 +199,37 @@ struct TokioSession {
     exec: Tokio_,
     row: Tokio,
     target: Target,
-    clients: Clients<client::Built>,
+    /// Per protocol: one client, or an [`h2_pool`] row's several.
+    clients: Clients<Vec<client::Built>>,
 }
 
 impl Session for TokioSession {
     fn fan_out(&mut self, plan: &Plan) -> Result<Outcome, StartError> {
-        let client = {
+        let wanted = if self.row.h2_pool {
+            h2_pool::clients(plan)
+        } else {
+            1
+        };
+        let mut clients = {
             // hyper-util's pool spawns tasks: build inside the runtime.
             let _guard = self.exec.0.enter();
             let (row, target) = (self.row.client, &self.target);
-            self.clients
-                .get(plan.protocol, |p| row.build(target, p))?
-                .clone()
+            let built = self.clients.get_mut(plan.protocol, |_| Ok(Vec::new()))?;
+            while built.len() < wanted {
+                built.push(row.build(target, plan.protocol)?);
+            }
+            built[..wanted].to_vec()
         };
-        Ok(drive::run(
-            &self.exec,
-            self.row.idiom,
-            plan,
-            &self.target,
-            move |req| client.get(req),
-        ))
+        let (exec, idiom) = (&self.exec, self.row.idiom);
+        Ok(if let [client] = &mut clients[..] {
+            let client = client.clone();
+            drive::run(exec, idiom, plan, &self.target, move |req| client.get(req))
+        } else {
+            // Round-robin by request: request i on client i mod k.
+            let clients: Arc<[client::Built]> = clients.into();
+            drive::run(exec, idiom, plan, &self.target, move |req| {
+                clients[(req.id % clients.len() as u64) as usize].get(req)
+            })
+        })
     }
 }

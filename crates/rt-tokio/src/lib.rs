@@ -18,13 +18,14 @@
 pub mod bare;
 mod client;
 pub mod h2_pool;
+pub mod lean;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use fanout_core::drive::{self, Executor, Spawn};
-use fanout_core::row::ANY_PROTOCOL;
+use fanout_core::row::{ANY_PROTOCOL, HTTP1_ONLY};
 use fanout_core::{
     AsyncIdiom, Clients, Description, Focus, Model, Outcome, Plan, Row, Session, StartError, Target,
 };
@@ -47,7 +48,7 @@ use Client as C;
 use Flavour::{CurrentThread as Ct, MultiThread as Mt};
 
 /// Every tokio row: id, flavour, client, idiom.
-pub const ROWS: [Tokio; 11] = [
+pub const ROWS: [Tokio; 12] = [
     Tokio::new("tokio-reqwest", Mt, C::Reqwest, I::Spawn),
     Tokio::new("tokio-hyper", Mt, C::Hyper, I::Spawn),
     Tokio::new("tokio-ct-reqwest", Ct, C::Reqwest, I::Spawn),
@@ -75,6 +76,7 @@ pub const ROWS: [Tokio; 11] = [
     Tokio::new("tokio-hyper-h2-pool", Mt, C::Hyper, I::Spawn)
         .h2_pool()
         .variant_of("tokio-hyper"),
+    Tokio::new("tokio-ureq-proto", Mt, C::Lean, I::Spawn).variant_of("tokio-hyper"),
 ];
 
 /// A tokio row.
@@ -149,6 +151,12 @@ impl Row for Tokio {
         }
         match self.client {
             Client::HyperTuned => d.tuned(client::TUNED),
+            Client::Lean => Description {
+                tls: None,
+                ..d.with_protocols(HTTP1_ONLY)
+                    .tuned(client::LEAN)
+                    .with_focus(Focus::Memory)
+            },
             _ => d,
         }
     }
@@ -210,7 +218,7 @@ impl Session for TokioSession {
         } else {
             1
         };
-        let mut clients = {
+        let clients = {
             // hyper-util's pool spawns tasks: build inside the runtime.
             let _guard = self.exec.0.enter();
             let (row, target) = (self.row.client, &self.target);
@@ -221,7 +229,12 @@ impl Session for TokioSession {
             built[..wanted].to_vec()
         };
         let (exec, idiom) = (&self.exec, self.row.idiom);
-        Ok(if let [client] = &mut clients[..] {
+        Ok(if let [client::Built::Lean(lean)] = &clients[..] {
+            // Its own future type: through `Built::get` every request's task
+            // would be as large as the largest client's future.
+            let lean = lean.clone();
+            drive::run(exec, idiom, plan, &self.target, move |req| lean.get(req))
+        } else if let [client] = &clients[..] {
             let client = client.clone();
             drive::run(exec, idiom, plan, &self.target, move |req| client.get(req))
         } else {

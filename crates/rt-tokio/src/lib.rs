@@ -177,6 +177,61 @@ impl Row for Tokio {
     }
 }
 
+/// Runs `plan` with `get` on `clients`: one client for every request, or
+/// request `i` on client `i mod k`. Each client kind has its own `get`, so a
+/// request's task holds only its own client's future.
+fn spread<C, G, Fut>(
+    exec: &Tokio_,
+    idiom: AsyncIdiom,
+    plan: &Plan,
+    target: &Target,
+    clients: Vec<C>,
+    get: G,
+) -> Outcome
+where
+    C: Clone + Send + Sync + 'static,
+    G: Fn(C, fanout_core::Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = fanout_core::Fetched> + Send + 'static,
+{
+    if let [one] = &clients[..] {
+        let one = one.clone();
+        drive::run(exec, idiom, plan, target, move |req| get(one.clone(), req))
+    } else {
+        let clients: Arc<[C]> = clients.into();
+        drive::run(exec, idiom, plan, target, move |req| {
+            let c = clients[(req.id % clients.len() as u64) as usize].clone();
+            get(c, req)
+        })
+    }
+}
+
+fn reqwests(b: &[client::Built]) -> Vec<reqwest::Client> {
+    b.iter()
+        .filter_map(|b| match b {
+            client::Built::Reqwest(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn hypers(b: &[client::Built]) -> Vec<client::Hyper> {
+    b.iter()
+        .filter_map(|b| match b {
+            client::Built::Hyper(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn leans(b: &[client::Built]) -> Vec<lean::Lean> {
+    b.iter()
+        .filter_map(|b| match b {
+            client::Built::Lean(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// [`Executor`] for a tokio runtime.
 #[derive(Clone)]
 struct Tokio_(Arc<tokio::runtime::Runtime>);
@@ -228,21 +283,32 @@ impl Session for TokioSession {
             }
             built[..wanted].to_vec()
         };
-        let (exec, idiom) = (&self.exec, self.row.idiom);
-        Ok(if let [client::Built::Lean(lean)] = &clients[..] {
-            // Its own future type: through `Built::get` every request's task
-            // would be as large as the largest client's future.
-            let lean = lean.clone();
-            drive::run(exec, idiom, plan, &self.target, move |req| lean.get(req))
-        } else if let [client] = &clients[..] {
-            let client = client.clone();
-            drive::run(exec, idiom, plan, &self.target, move |req| client.get(req))
-        } else {
-            // Round-robin by request: request i on client i mod k.
-            let clients: Arc<[client::Built]> = clients.into();
-            drive::run(exec, idiom, plan, &self.target, move |req| {
-                clients[(req.id % clients.len() as u64) as usize].get(req)
-            })
+        let (exec, idiom, target) = (&self.exec, self.row.idiom, &self.target);
+        Ok(match self.row.client {
+            Client::Reqwest => spread(
+                exec,
+                idiom,
+                plan,
+                target,
+                reqwests(&clients),
+                client::reqwest_get,
+            ),
+            Client::Hyper | Client::HyperTuned => spread(
+                exec,
+                idiom,
+                plan,
+                target,
+                hypers(&clients),
+                client::hyper_get,
+            ),
+            Client::Lean => spread(
+                exec,
+                idiom,
+                plan,
+                target,
+                leans(&clients),
+                |c: lean::Lean, req| c.get(req),
+            ),
         })
     }
 }

@@ -4,14 +4,16 @@
 //!   or current-thread (everything on the thread that calls `block_on`);
 //! - the client: [`reqwest`] (the popular high-level client, built on hyper)
 //!   or [`hyper_util`]'s legacy `Client` directly (the same HTTP stack with
-//!   nothing on top), both over rustls;
+//!   nothing on top), both over rustls; or, for the least memory per
+//!   request, ureq-proto's sans-IO HTTP/1.1 ([`lean`], plain HTTP);
 //! - the idiom: the loop that runs the requests ([`AsyncIdiom`]), each a
 //!   driver in `fanout_core::drive`.
 //!
 //! The rows are the table [`ROWS`]; the heartbeat is a task on the same
 //! runtime, ticking on tokio's timer, and every request races its timeout
 //! on the same timer. Two tuned rows spread an HTTP/2 fan-out over several
-//! clients ([`h2_pool`]), one HTTP/2 connection each.
+//! clients ([`h2_pool`]), one HTTP/2 connection each (a fourth parameter,
+//! `h2_pool`).
 
 #![forbid(unsafe_code)]
 

@@ -43,7 +43,7 @@ pub struct Workload {
     /// The sweep measures the harness's own overhead on it (the driver
     /// against a bare loop of the same client).
     pub overhead: bool,
-    /// The idiom rows ([`crate::Description::idiom_variant`]) run on it: the
+    /// The idiom rows ([`crate::row::Focus::Idioms`]) run on it: the
     /// workloads where the loop can matter — latency-bound, CPU-bound,
     /// memory-bound and the real API call. Elsewhere their cells say so.
     pub idioms: bool,

@@ -92,7 +92,7 @@ fn one(
     progress.running(&format!("overhead on {} · idle RSS", w.id));
     let idle = Plan::new(1, Duration::ZERO);
     let idle_rss_kib = (
-        sweep::measure(&options.exe, &row, &idle, &server)?.peak_rss_kib,
+        measure::measure(&options.exe, &row, &idle, &server)?.peak_rss_kib,
         bare_run(options, &idle, &server)?.rss_kib,
     );
     progress.advance(2);

@@ -151,6 +151,39 @@ pub struct Overhead {
     pub driver: Vec<(f64, f64)>,
     /// Per repeat: (wall ms, CPU s) in the bare loop.
     pub bare: Vec<(f64, f64)>,
+    /// The same pairs' client memory, when measured (sweeps before it was
+    /// added have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<OverheadMemory>,
+}
+
+/// The client memory of the overhead pairs: peak RSS from `wait4` of each
+/// run, and each program's idle RSS (a one-request plan), so memory per
+/// in-flight request is (peak − idle) ÷ in-flight, as in the tables.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OverheadMemory {
+    /// Requests in flight at once in the plan.
+    pub in_flight: u64,
+    /// Idle RSS, KiB: (driver, bare).
+    pub idle_rss_kib: (u64, u64),
+    /// Per repeat: peak RSS through the driver, KiB.
+    pub driver_rss_kib: Vec<u64>,
+    /// Per repeat: peak RSS of the bare loop, KiB.
+    pub bare_rss_kib: Vec<u64>,
+}
+
+impl OverheadMemory {
+    /// Per repeat: (driver, bare) bytes per in-flight request.
+    pub fn per_in_flight(&self) -> Vec<(f64, f64)> {
+        let per = |peak: u64, idle: u64| {
+            peak.saturating_sub(idle) as f64 * 1024.0 / self.in_flight.max(1) as f64
+        };
+        self.driver_rss_kib
+            .iter()
+            .zip(&self.bare_rss_kib)
+            .map(|(&d, &b)| (per(d, self.idle_rss_kib.0), per(b, self.idle_rss_kib.1)))
+            .collect()
+    }
 }
 
 /// The machine and software a sweep ran on.

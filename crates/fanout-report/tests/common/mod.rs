@@ -524,6 +524,7 @@ pub fn results_on(host: &str, workloads: &[&str]) -> Results {
                 bare: (0..5)
                     .map(|i| (wall * (1.0 + 0.003 * i as f64), cpu))
                     .collect(),
+                memory: None,
             }
         })
         .collect();

@@ -3,8 +3,11 @@
 //! the same client in a bare loop written the way a user would
 //! (`rt_tokio::bare`, run as `fanout bare`), alternately against one
 //! server (which goes first alternates too), each in a child process of its
-//! own so `wait4` gives its CPU.
-//! The report states the ratios of the medians (wall, CPU) beside the rows.
+//! own so `wait4` gives its CPU and peak RSS. Each program's idle RSS (a
+//! one-request plan) is measured once, so memory per in-flight request is
+//! (peak − idle) ÷ in-flight, as in the tables.
+//! The report states the ratios of the medians (wall, CPU, memory per
+//! in-flight request) beside the rows.
 
 use std::time::Duration;
 
@@ -12,12 +15,13 @@ use anyhow::{Context, bail};
 use fanout_core::{Plan, Workload};
 use serde::{Deserialize, Serialize};
 
+use super::measure;
 use super::progress::Progress;
 use super::server::{Server, ServerProcess};
-use super::sweep::{self, Interrupted, Stop};
+use super::stop::{Interrupted, Stop};
 use super::{Options, child};
 use crate::registry;
-use fanout_results::Overhead;
+use fanout_results::{Overhead, OverheadMemory};
 
 /// The row whose client the bare loop uses.
 pub const ROW: &str = "tokio-reqwest";
@@ -47,9 +51,10 @@ fn workloads<'w>(options: &Options, selected: &'w [Workload]) -> Vec<&'w Workloa
     selected.iter().filter(|w| w.overhead).collect()
 }
 
-/// How many runs [`measure`] will do (for the progress count).
+/// How many runs [`fn@measure`] will do (for the progress count).
 pub fn runs(options: &Options, selected: &[Workload]) -> u64 {
-    workloads(options, selected).len() as u64 * 2 * u64::from(1 + PAIRS)
+    // Two idle runs, then the pairs.
+    workloads(options, selected).len() as u64 * 2 * u64::from(2 + PAIRS)
 }
 
 /// Measures the overhead on every selected workload that asks for it
@@ -83,23 +88,35 @@ fn one(
 ) -> anyhow::Result<Overhead> {
     let row = registry::find(ROW)?;
     let server = Server::Local(ServerProcess::start(&options.exe, &[])?);
+    stop.check()?;
+    progress.running(&format!("overhead on {} · idle RSS", w.id));
+    let idle = Plan::new(1, Duration::ZERO);
+    let idle_rss_kib = (
+        measure::measure(&options.exe, &row, &idle, &server)?.peak_rss_kib,
+        bare_run(options, &idle, &server)?.rss_kib,
+    );
+    progress.advance(2);
     let mut driver = Vec::new();
     let mut bare = Vec::new();
+    let mut driver_rss_kib = Vec::new();
+    let mut bare_rss_kib = Vec::new();
     for k in 0..=PAIRS {
         stop.check()?;
         progress.running(&format!("overhead on {} · pair {k}/{PAIRS}", w.id));
         // Which runs first alternates, so neither always follows the other.
         let (d, b) = if k % 2 == 0 {
-            let d = sweep::measure(&options.exe, &row, plan, &server)?;
+            let d = measure::measure(&options.exe, &row, plan, &server)?;
             (d, bare_run(options, plan, &server)?)
         } else {
             let b = bare_run(options, plan, &server)?;
-            (sweep::measure(&options.exe, &row, plan, &server)?, b)
+            (measure::measure(&options.exe, &row, plan, &server)?, b)
         };
         progress.advance(2);
         if k > 0 {
             driver.push((d.summary.wall_ms, d.cpu_user_s + d.cpu_sys_s));
-            bare.push(b);
+            bare.push((b.wall_ms, b.cpu_s));
+            driver_rss_kib.push(d.peak_rss_kib);
+            bare_rss_kib.push(b.rss_kib);
         }
     }
     Ok(Overhead {
@@ -107,11 +124,24 @@ fn one(
         row: ROW.to_string(),
         driver,
         bare,
+        memory: Some(OverheadMemory {
+            in_flight: plan.max_in_flight(),
+            idle_rss_kib,
+            driver_rss_kib,
+            bare_rss_kib,
+        }),
     })
 }
 
-/// One run of the bare loop: (wall ms, CPU s).
-fn bare_run(options: &Options, plan: &Plan, server: &Server) -> anyhow::Result<(f64, f64)> {
+/// What one run of the bare loop measured.
+struct BareRun {
+    wall_ms: f64,
+    cpu_s: f64,
+    rss_kib: u64,
+}
+
+/// One run of the bare loop in a child process of its own.
+fn bare_run(options: &Options, plan: &Plan, server: &Server) -> anyhow::Result<BareRun> {
     let target = server.target();
     let mut cmd = std::process::Command::new(&options.exe);
     cmd.args(["bare", "--plan", &serde_json::to_string(plan)?])
@@ -129,5 +159,9 @@ fn bare_run(options: &Options, plan: &Plan, server: &Server) -> anyhow::Result<(
     if s.ok != s.requests {
         bail!("the bare loop verified {} of {} answers", s.ok, s.requests);
     }
-    Ok((s.wall_ms, f.cpu_user_s + f.cpu_sys_s))
+    Ok(BareRun {
+        wall_ms: s.wall_ms,
+        cpu_s: f.cpu_user_s + f.cpu_sys_s,
+        rss_kib: f.peak_rss_kib,
+    })
 }

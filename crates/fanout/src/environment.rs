@@ -69,17 +69,6 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
-/// The first line a tool prints about itself (`node --version`, `wrk -v`,
-/// …), on stdout or stderr, whatever its exit status (`wrk -v` exits 1);
-/// `None` when it cannot run or prints nothing.
-pub(crate) fn first_line(cmd: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(cmd).args(args).output().ok()?;
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
-    Some(line.to_string())
-}
-
 fn command(cmd: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(cmd).args(args).output().ok()?;
     out.status
@@ -116,7 +105,7 @@ fn toolchains() -> BTreeMap<String, String> {
             &["version"][..],
         ),
     ] {
-        if let Some(v) = first_line(&cmd, args) {
+        if let Some(v) = crate::setup::first_line(&cmd, args) {
             out.insert(name.to_string(), v);
         }
     }

@@ -102,7 +102,7 @@ fn install(dir: &Path, version: &str, integrity: &str) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(&unpacked);
     unpack(&bytes, &unpacked).map_err(|e| format!("cannot unpack {spec}: {e}"))?;
     let node = unpacked.join("bin/node");
-    let line = crate::environment::first_line(&node.to_string_lossy(), &["--version"]);
+    let line = crate::setup::first_line(&node.to_string_lossy(), &["--version"]);
     if line.as_deref() != Some(&format!("v{version}")) {
         return Err(format!(
             "{spec} unpacked, but its node says {:?}, not v{version}",

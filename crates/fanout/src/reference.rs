@@ -194,7 +194,7 @@ fn node_version() -> Option<&'static str> {
     static V: OnceLock<Option<String>> = OnceLock::new();
     V.get_or_init(|| {
         let node = crate::node_env::node().ok()?;
-        crate::environment::first_line(&node.to_string_lossy(), &["--version"])
+        crate::setup::first_line(&node.to_string_lossy(), &["--version"])
     })
     .as_deref()
 }
@@ -205,8 +205,7 @@ fn python_version() -> Option<&'static str> {
     static V: OnceLock<Option<String>> = OnceLock::new();
     V.get_or_init(|| {
         let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-        crate::environment::first_line(&python, &["--version"])
-            .map(|v| v.replace("Python", "CPython"))
+        crate::setup::first_line(&python, &["--version"]).map(|v| v.replace("Python", "CPython"))
     })
     .as_deref()
 }
@@ -220,7 +219,7 @@ fn go() -> String {
 fn go_version() -> Option<&'static str> {
     static V: OnceLock<Option<String>> = OnceLock::new();
     V.get_or_init(|| {
-        crate::environment::first_line(&go(), &["version"])
+        crate::setup::first_line(&go(), &["version"])
             .and_then(|l| l.split_whitespace().nth(2).map(str::to_string))
     })
     .as_deref()

@@ -8,7 +8,8 @@
 //! was built from the same pin (a stamp file holding the pin is written
 //! last, so a failed or interrupted install is retried), and otherwise says
 //! on one line what it installs and where, builds it, and says how long it
-//! took.
+//! took. [`first_line`] reads a tool's version line, for the installs'
+//! checks and for the rows' and the environment's descriptions.
 
 use std::path::Path;
 use std::process::Command;
@@ -45,6 +46,17 @@ pub(crate) fn once(
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// The first line a tool prints about itself (`node --version`, `wrk -v`,
+/// …), on stdout or stderr, whatever its exit status (`wrk -v` exits 1);
+/// `None` when it cannot run or prints nothing.
+pub(crate) fn first_line(cmd: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(cmd).args(args).output().ok()?;
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+    Some(line.to_string())
 }
 
 /// Runs `cmd` to the end; `Err` with `missing` when it cannot start, or

@@ -56,12 +56,11 @@ pub fn find(g: Generator) -> Result<Tool, String> {
         Generator::Wrk => (PathBuf::from("wrk"), "-v"),
         Generator::Oha => (crate::tools::oha()?, "--version"),
     };
-    let line = crate::environment::first_line(&program.to_string_lossy(), &[flag]).ok_or_else(
-        || match g {
+    let line =
+        crate::setup::first_line(&program.to_string_lossy(), &[flag]).ok_or_else(|| match g {
             Generator::Wrk => "wrk not installed: apt-get install wrk".to_string(),
             Generator::Oha => format!("{} does not run", program.display()),
-        },
-    )?;
+        })?;
     let version = line
         .split_whitespace()
         .take(2)

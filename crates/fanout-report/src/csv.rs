@@ -12,7 +12,8 @@
 use fanout_core::Protocol;
 use fanout_results::CellStatus;
 
-use crate::model::{Entry, Figures, Report, Table};
+use crate::figures::Figures;
+use crate::model::{Entry, Report, Table};
 use crate::ties::Mark;
 
 /// The header, in column order.

@@ -2,9 +2,10 @@
 //! (rust-analyzer's `xtask/src/tidy.rs` is the model): the registry, the
 //! `crates/rt-*` folders, the README's Rows table, the crates whose
 //! versions the report records, the CI script and the README's test
-//! command — and two rules of the project: no workload id is matched as a
-//! string outside the workload definitions, and no row turns certificate
-//! verification off.
+//! command — and three rules of the project: every workload declares the
+//! scenario the report's verdict reads and a figure that decides it, no
+//! workload id is matched as a string outside the workload definitions,
+//! and no row turns certificate verification off.
 
 use std::path::{Path, PathBuf};
 
@@ -155,6 +156,39 @@ fn ci_runs_the_readme_test_command() {
         );
     }
     assert!(read(".ci/run").contains("cargo test --workspace"));
+}
+
+#[test]
+fn every_workload_declares_a_scenario_and_a_figure_its_last_plan_has() {
+    use fanout_core::Metric;
+    let mut seen = std::collections::BTreeSet::new();
+    for w in fanout_core::WORKLOADS {
+        let s = w.scenario;
+        assert!(
+            !s.says.trim().is_empty(),
+            "workload {} has no scenario sentence (Workload::scenario.says in workload.rs)",
+            w.id
+        );
+        assert!(
+            seen.insert(s.says),
+            "two workloads share the scenario {:?}: the verdict would list it twice",
+            s.says
+        );
+        // The verdict reads the last plan: it must have the deciding figure.
+        let last = w.plans().pop().expect("a workload has a plan");
+        match s.decided_by {
+            Metric::Wall | Metric::CpuPerRequest | Metric::MemoryPerInFlight => {}
+            Metric::CpuPerHandshake => assert!(
+                last.tls && !last.keep_alive,
+                "workload {} is decided by CPU per handshake, but its last plan does not make a TLS handshake per request (HTTPS without keep-alive)",
+                w.id
+            ),
+            other => panic!(
+                "workload {} is decided by {other:?}, which the report cannot read yet (fanout-report's figures::metric)",
+                w.id
+            ),
+        }
+    }
 }
 
 #[test]

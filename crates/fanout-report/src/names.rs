@@ -1,6 +1,7 @@
 //! How a row is named: in tables (with its markers and, for a reference
 //! row, its runtime and version), in prose and on charts.
 
+use fanout_core::Upstream;
 use fanout_results::RowInfo;
 
 use crate::format::code;
@@ -70,7 +71,22 @@ pub(crate) fn what(row: &RowInfo) -> String {
     if let Some(t) = &row.tuned {
         s.push_str(&format!(" · tuned: {t}"));
     }
+    if row.upstream != Upstream::Maintained {
+        s.push_str(&format!(" · **{}**", row.upstream));
+    }
     s
+}
+
+/// The row as code with its markers and, when a library in it is not
+/// maintained upstream, that warning: `` `async-std-surf` (discontinued upstream)``.
+pub(crate) fn row_choice(row: &RowInfo) -> String {
+    let warning = match row.upstream {
+        Upstream::Maintained => "",
+        Upstream::Discontinued(_) => " (**discontinued** upstream)",
+        Upstream::Unmaintained(_) => " (**unmaintained** upstream)",
+        _ => " (see its upstream status)",
+    };
+    row_prose(row) + warning
 }
 
 /// The id of the row a row's family starts from: following `variant_of`

@@ -12,7 +12,7 @@ use crate::charts::chart::slug;
 use crate::format::{NONE, code, int, num, plural, wall_range};
 use crate::md::MdTable;
 use crate::model::{Entry, Report};
-use crate::names::{row_prose, what};
+use crate::names::{row_choice, row_prose, what};
 use crate::ties::Spread;
 use crate::verdict::{Outcome, ScenarioVerdict, host};
 
@@ -65,7 +65,7 @@ impl Notes {
 fn names(entries: &[&Entry<'_>]) -> String {
     entries
         .iter()
-        .map(|e| row_prose(&e.row))
+        .map(|e| row_choice(&e.row))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -125,7 +125,7 @@ pub(crate) fn section(
                 line.push(match d.next {
                     Some((e, s)) => {
                         named.push(e);
-                        format!("{} {}", row_prose(&e.row), times_best(s, d.best()))
+                        format!("{} {}", row_choice(&e.row), times_best(s, d.best()))
                     }
                     None => "none: every Rust row measured is tied".into(),
                 });

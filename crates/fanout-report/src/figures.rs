@@ -34,7 +34,7 @@ pub(crate) struct Figures {
     pub relative: Option<(f64, f64)>,
     /// Its standing on wall time.
     pub mark: Mark,
-    /// req/s over each generator's, in the order of [`Table::generators`].
+    /// req/s over each generator's, in the order of [`crate::model::Table::generators`].
     pub generator_multiples: Vec<Option<f64>>,
     /// req/s over the fastest generator's.
     pub ceiling_multiple: Option<f64>,

@@ -4,11 +4,10 @@
 //! memory from [`Results`] by [`render`]: `README.md` (the verdict, the
 //! summary picture, the pitfalls, the conditions and links), a page per
 //! workload under `workloads/`, `idioms.md`, `methods.md`, `results.csv`
-//! and the SVG charts — and the project README's block. A [`Comparison`] of
-//! two result sets
-//! (`fanout_results::Comparison`) renders with [`comparison_markdown`]. The crate only
-//! renders: comparing, merging and ranking agreement are computations on
-//! results (`fanout_results`).
+//! and the SVG charts — and the project README's block. A comparison of two
+//! result sets ([`fanout_results::Comparison`]) renders with
+//! [`comparison_markdown`]. The crate only renders: comparing, merging and
+//! ranking agreement are computations on results (`fanout_results`).
 //!
 //! `model` computes every figure once — a table per (workload, plan) with
 //! every row, medians and spreads (`figures`), each row's standing with

@@ -1,7 +1,7 @@
 //! `workloads/<id>.md`: one workload — what it shows, the scenario it
 //! stands for and the figure that decides it, its headline sentences, its
-//! full tables (side by side or as a matrix when it has several plans),
-//! the notes and its charts.
+//! charts, then its full tables (side by side or as a matrix when it has
+//! several plans) and the notes.
 
 use std::fmt::Write as _;
 
@@ -58,16 +58,16 @@ pub(crate) fn page(
             );
         }
     }
+    // The picture first, the evidence after.
+    for c in charts.iter().filter(|c| c.workload.as_deref() == Some(id)) {
+        embed(&mut out, c, "../");
+    }
     match tables {
         [one] => {
             plan_section(&mut out, r, one, true);
             out.push('\n');
         }
         many => multi_section(&mut out, r, many),
-    }
-    for c in charts.iter().filter(|c| c.workload.as_deref() == Some(id)) {
-        out.push('\n');
-        embed(&mut out, c, "../");
     }
     out
 }

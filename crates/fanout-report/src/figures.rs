@@ -128,3 +128,14 @@ pub(crate) fn metric(f: &Figures, m: Metric) -> Option<Spread> {
         _ => None,
     }
 }
+
+/// A figure on metric `m` as the workload tables show its median: a wall
+/// time with its unit (`149 ms`, `1.05 s`), the others as numbers with
+/// theirs (`9.81 µs`, `18.8 KiB`).
+pub(crate) fn shown(m: Metric, s: Spread) -> String {
+    match m {
+        Metric::Wall => crate::format::wall_range(s.median, s.median, s.median),
+        Metric::MemoryPerInFlight => format!("{} KiB", crate::format::num(s.median)),
+        _ => format!("{} µs", crate::format::num(s.median)),
+    }
+}

@@ -6,25 +6,14 @@
 
 use std::fmt::Write as _;
 
-use fanout_core::Metric;
-
 use crate::charts::chart::slug;
-use crate::format::{NONE, code, int, num, plural, wall_range};
+use crate::figures::shown;
+use crate::format::{NONE, code, int, plural};
 use crate::md::MdTable;
 use crate::model::{Entry, Report};
 use crate::names::{row_choice, row_prose, what};
 use crate::ties::Spread;
 use crate::verdict::{Outcome, ScenarioVerdict, host};
-
-/// A figure as the workload's table shows it (wall with its unit, the
-/// others as numbers with theirs).
-pub(crate) fn figure(m: Metric, s: Spread) -> String {
-    match m {
-        Metric::Wall => wall_range(s.median, s.median, s.median),
-        Metric::MemoryPerInFlight => format!("{} KiB", num(s.median)),
-        _ => format!("{} µs", num(s.median)),
-    }
-}
 
 /// A ratio to the Rust choice: `1.99×`, `1.00×`.
 fn times_best(s: Spread, best: Spread) -> String {
@@ -121,7 +110,7 @@ pub(crate) fn section(
                 let choice: Vec<&Entry<'_>> = d.choice.iter().map(|(e, _)| *e).collect();
                 named.extend(choice.iter().copied());
                 line.push(names(&choice));
-                line.push(figure(m, d.best()));
+                line.push(shown(m, d.best()));
                 line.push(match d.next {
                     Some((e, s)) => {
                         named.push(e);

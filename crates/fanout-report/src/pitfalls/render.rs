@@ -4,25 +4,14 @@
 
 use std::fmt::Write as _;
 
-use fanout_core::Metric;
-
-use crate::format::{and_list, code, duration_ms, num};
+use crate::figures::shown;
+use crate::format::{and_list, code, num};
 use crate::md::MdTable;
 use crate::model::Table;
 use crate::names::row_prose;
 use crate::pitfalls::find::{Finding, Side};
 use crate::pitfalls::rules::{Context, Judge, MATERIAL, RULES};
 use crate::tables::resumed;
-use crate::ties::Spread;
-
-/// A figure with its unit, as the tables show it.
-pub(crate) fn figure(m: Metric, s: Spread) -> String {
-    match m {
-        Metric::Wall => duration_ms(s.median),
-        Metric::MemoryPerInFlight => format!("{} KiB", num(s.median)),
-        _ => format!("{} µs", num(s.median)),
-    }
-}
 
 /// The section's text (without its heading).
 pub(crate) fn section(out: &mut String, findings: &[Finding<'_>]) {
@@ -67,8 +56,8 @@ pub(crate) fn section(out: &mut String, findings: &[Finding<'_>]) {
                 plan(f.bad.table, apart),
                 side(&f.bad, apart),
                 side(&f.good, apart),
-                figure(f.metric, f.bad.best()),
-                figure(f.metric, f.good.best()),
+                shown(f.metric, f.bad.best()),
+                shown(f.metric, f.good.best()),
                 crate::format::ratio_times(f.ratio()),
             ];
             match rule.context {

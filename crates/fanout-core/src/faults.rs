@@ -9,7 +9,8 @@ use crate::plan::Format;
 use crate::sample::ErrorKind;
 
 /// Rates of each injected fault, in requests per thousand; the rest are
-/// answered normally. All zero = no faults (the URL carries no fault query).
+/// answered normally. All zero = no faults (the URL carries no fault keys;
+/// see [`crate::url`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Faults {
     /// Seed of the per-request decision.
@@ -156,21 +157,6 @@ impl Faults {
             .filter(|&id| self.decide(id) == Some(f))
             .count() as u64
     }
-
-    /// The query suffix the plan adds to each URL (`""` without faults):
-    /// `&seed=S&error=‰&…`, non-zero rates only.
-    pub fn query(&self) -> String {
-        if self.is_none() {
-            return String::new();
-        }
-        let mut q = format!("&seed={}", self.seed);
-        for f in Fault::ALL {
-            if self.rate(f) > 0 {
-                q.push_str(&format!("&{}={}", f.as_str(), self.rate(f)));
-            }
-        }
-        q
-    }
 }
 
 #[cfg(test)]
@@ -215,18 +201,10 @@ mod tests {
     }
 
     #[test]
-    fn no_faults_means_no_query_and_no_decisions() {
+    fn no_faults_means_no_decisions() {
         let f = Faults::default();
         assert!(f.is_none());
-        assert_eq!(f.query(), "");
         assert_eq!(f.decide(3), None);
-        let g = Faults {
-            seed: 9,
-            error: 5,
-            slow: 1,
-            ..Faults::default()
-        };
-        assert_eq!(g.query(), "&seed=9&error=5&slow=1");
         assert!(
             Faults {
                 error: 600,

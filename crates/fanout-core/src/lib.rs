@@ -12,8 +12,11 @@
 //! - [`Plan`]: *what* one fan-out is — N, delay, body size and [`Format`]
 //!   (bytes or a JSON document), concurrency bound, keep-alive, TLS, the
 //!   [`Protocol`] asked for, timeout, heartbeat period, faults.
-//!   [`Plan::path`] builds request `i`'s path, so every row fetches exactly
+//!   [`Plan::url`] builds request `i`'s URL, so every row fetches exactly
 //!   the same URLs.
+//! - [`url`]: the URL scheme, defined once — the `/delay` path and its
+//!   query keys, written for every row and read back by the server
+//!   ([`DelayRequest`]).
 //! - [`Target`]: *where* — the server's address and the CA to trust for
 //!   HTTPS. Given beside the plan, never inside it.
 //! - [`Workload`]: the named presets, each owning its special cases
@@ -34,9 +37,13 @@
 //!   only "fetch this [`drive::Request`] with my client"; timing, bounds,
 //!   timeouts, the heartbeat and verification happen here, identically for
 //!   every row, so no row can skip reading, decoding or verifying a body.
+//!   One file per job: the request and its verification, the blocking
+//!   drivers, and the async driver (runtime interface, task futures, one
+//!   function per idiom).
 //! - [`faults`]: deterministic fault injection, decided here for the server
 //!   and the kit alike.
-//! - [`conformance`]: the kit that checks a row against a live server.
+//! - [`conformance`]: the kit that checks a row against a live server, one
+//!   function per check.
 //!
 //! ## Adding a row
 //!
@@ -59,6 +66,7 @@ pub mod stats;
 pub mod target;
 #[cfg(feature = "rustls")]
 pub mod tls;
+pub mod url;
 pub mod workload;
 
 pub use document::Document;
@@ -70,4 +78,5 @@ pub use row::{Clients, Description, Idiom, Model, Row, Session, StartError, Upst
 pub use sample::{Body, ErrorKind, FetchError, Fetched, Outcome, Response, Sample};
 pub use stats::ServerStats;
 pub use target::{Target, TargetServer};
+pub use url::DelayRequest;
 pub use workload::{Metric, Scenario, WORKLOADS, Workload};

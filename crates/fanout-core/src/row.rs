@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::drive::AsyncIdiom;
 use crate::plan::{Plan, Protocol};
 use crate::sample::Outcome;
 use crate::target::Target;
@@ -108,6 +109,18 @@ impl Idiom {
         Idiom::FuturesUnordered,
         Idiom::BufferUnordered,
     ];
+}
+
+impl From<AsyncIdiom> for Idiom {
+    fn from(i: AsyncIdiom) -> Idiom {
+        match i {
+            AsyncIdiom::Spawn => Idiom::Spawn,
+            AsyncIdiom::JoinSet => Idiom::JoinSet,
+            AsyncIdiom::JoinAll => Idiom::JoinAll,
+            AsyncIdiom::FuturesUnordered => Idiom::FuturesUnordered,
+            AsyncIdiom::BufferUnordered => Idiom::BufferUnordered,
+        }
+    }
 }
 
 /// The upstream maintenance status of a row's libraries.
@@ -222,10 +235,10 @@ impl Description {
     /// Sets the idiom of an async row driven by [`crate::drive::run`]: any
     /// idiom but `spawn` (the usual one) makes it an idiom row
     /// ([`Description::idiom_variant`]).
-    pub fn with_async_idiom(self, idiom: crate::AsyncIdiom) -> Description {
+    pub fn with_async_idiom(self, idiom: AsyncIdiom) -> Description {
         Description {
             idiom: idiom.into(),
-            idiom_variant: idiom != crate::AsyncIdiom::Spawn,
+            idiom_variant: idiom != AsyncIdiom::Spawn,
             ..self
         }
     }

@@ -24,7 +24,7 @@ use clap::Args;
 use clap::builder::RangedU64ValueParser;
 use tokio::sync::oneshot;
 
-use crate::Config;
+use crate::config::Config;
 
 /// How to run the server from the command line.
 #[derive(Debug, Clone, PartialEq, Eq, Args)]
@@ -151,7 +151,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
             None => std::future::pending().await,
         }
     };
-    crate::serve_foreground(args.config(), stop, |target| {
+    crate::server::serve_foreground(args.config(), stop, |target| {
         let http = target.base_url(false);
         let https = target.base_url(true);
         let ca = target.ca.as_deref().map(|p| p.display().to_string());

@@ -15,18 +15,19 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fanout_core::Fault;
+use fanout_core::{DelayRequest, Fault};
 use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 
-use crate::conn::{Conn, OpenRequest};
-use crate::response::{self, CutEnd, Payload, Reply, ResponseBody};
+use crate::body::{CutEnd, Payload, ResponseBody};
+use crate::conn::state::{Conn, OpenRequest};
+use crate::response::{self, Reply};
 use crate::route::{self, Reject, Route};
 use crate::stats::Proto;
 
 /// The error a handler fails with to have its request reset: on HTTP/1.1
 /// hyper closes the connection without writing a response (an RST, see
-/// [`crate::conn`]); on HTTP/2 it resets the stream.
+/// [`crate::conn::io`]); on HTTP/2 it resets the stream.
 #[derive(Debug)]
 pub(crate) struct InjectedReset;
 
@@ -62,14 +63,15 @@ async fn answer(
     let (parts, _) = req.into_parts();
     let (method, path) = (&parts.method, parts.uri.path());
     Ok(match route::parse(method, path, parts.uri.query()) {
-        Ok(Route::Delay {
-            ms,
-            id,
-            bytes,
-            format,
-            faults,
-            stall_ms,
-        }) => {
+        Ok(Route::Delay(delay)) => {
+            let DelayRequest {
+                ms,
+                id,
+                bytes,
+                format,
+                faults,
+                ..
+            } = delay;
             let _in_flight = counters.enter(proto);
             // No fault keys: `None` at once, without hashing.
             let fault = faults.decide(id);
@@ -79,7 +81,7 @@ async fn answer(
             // A stall waits `stall_ms` instead of `ms`; every other fault
             // strikes after the usual delay.
             let wait = if fault == Some(Fault::Stall) {
-                stall_ms
+                delay.stall()
             } else {
                 ms
             };

@@ -1,31 +1,22 @@
 //! Routing: a request's method, path and query become a [`Route`], or a
 //! [`Reject`] with a one-line reason.
 //!
-//! Parsing works on the `&str`s of the request URI and allocates nothing on
-//! success; only a rejection formats its reason. Every number is checked by
-//! hand (digits only, no sign, no overflow) and against the bounds in
-//! [`fanout_core::plan`], so a malformed or out-of-bounds request is a 4xx,
-//! never a panic and never a silently clamped value.
-//!
-//! `/delay` takes `id`, `bytes` and `format` (`bytes` or `json`), and the
-//! fault keys [`fanout_core::Plan::path`] writes (`seed`, `error`, `reset`,
-//! `stall`, `truncate`, `slow`, `corrupt`, `stall_ms`); they become a
-//! [`Faults`], which the handler asks what to do to the request.
+//! A `/delay` request is read by core's URL scheme
+//! ([`fanout_core::url`], [`DelayRequest::parse`]): the keys, their bounds
+//! and their reasons are defined there, once, beside the code that writes
+//! them. Parsing works on the `&str`s of the request URI and allocates
+//! nothing on success; only a rejection formats its reason. Numbers are
+//! digits only and checked against the bounds in [`fanout_core::plan`], so
+//! a malformed or out-of-bounds request is a 4xx, never a panic and never a
+//! silently clamped value.
 
-use fanout_core::plan::{MAX_BYTES, MAX_DELAY, MAX_JSON_BYTES};
-use fanout_core::{Faults, Format};
+use fanout_core::DelayRequest;
+use fanout_core::url::{NumberError, whole_number};
 use http::{Method, StatusCode};
 
 /// The routes, one line each, for 404 and 405 answers.
 pub(crate) const ROUTES: &str = "GET /delay/{ms}?id=N&bytes=B[&format=json] (and fault keys), \
      GET /status/{code}, GET /stats, POST /stats/reset";
-
-/// The query keys `/delay` takes, for the reason an unknown key gets.
-const DELAY_KEYS: &str =
-    "id, bytes, format, seed, error, reset, stall, truncate, slow, corrupt and stall_ms";
-
-/// A fault rate is in requests per thousand.
-const MAX_RATE: u64 = 1000;
 
 /// A request the server will answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,22 +24,7 @@ pub(crate) enum Route {
     /// `GET /delay/{ms}?id=N&bytes=B[&format=json][&seed=S&error=‰…&stall_ms=T]`:
     /// wait `ms`, then the body of `(id, bytes)` in `format` — unless
     /// `faults` decides otherwise for `id`.
-    Delay {
-        /// Milliseconds to wait, at most [`MAX_DELAY`].
-        ms: u64,
-        /// Request id, the body's prefix.
-        id: u64,
-        /// Body length, at most [`MAX_BYTES`] (at most [`MAX_JSON_BYTES`]
-        /// for a JSON document, whose length is about this).
-        bytes: u64,
-        /// Bytes of the rule, or a JSON document.
-        format: Format,
-        /// Fault rates and seed; all zero (no fault keys) = no faults.
-        faults: Faults,
-        /// Milliseconds a stalled request waits instead of `ms`, at most
-        /// [`MAX_DELAY`]; [`MAX_DELAY`] when the query has no `stall_ms`.
-        stall_ms: u64,
-    },
+    Delay(DelayRequest),
     /// `GET /status/{code}`: an empty answer with this status (200..=599).
     Status(StatusCode),
     /// `GET /stats`: the counters as JSON.
@@ -77,8 +53,9 @@ pub(crate) fn parse(method: &Method, path: &str, query: Option<&str>) -> Result<
         .or(path.eq("/delay").then_some(""))
     {
         require(method, Method::GET, "GET")?;
-        let ms = delay(ms)?;
-        return delay_query(ms, query);
+        return DelayRequest::parse(ms, query)
+            .map(Route::Delay)
+            .map_err(|e| bad(e.into_reason()));
     }
     if let Some(code) = path
         .strip_prefix("/status/")
@@ -115,50 +92,8 @@ fn bad(reason: String) -> Reject {
     Reject::BadRequest(reason)
 }
 
-/// Why a string is not a `u64`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum NumError {
-    Empty,
-    NotDigits,
-    Overflow,
-}
-
-/// ASCII decimal digits only: no sign, no whitespace, no overflow.
-fn parse_u64(s: &str) -> Result<u64, NumError> {
-    if s.is_empty() {
-        return Err(NumError::Empty);
-    }
-    let mut n: u64 = 0;
-    for b in s.bytes() {
-        if !b.is_ascii_digit() {
-            return Err(NumError::NotDigits);
-        }
-        n = n
-            .checked_mul(10)
-            .and_then(|n| n.checked_add(u64::from(b - b'0')))
-            .ok_or(NumError::Overflow)?;
-    }
-    Ok(n)
-}
-
-fn delay(s: &str) -> Result<u64, Reject> {
-    let max = MAX_DELAY.as_millis();
-    match parse_u64(s) {
-        Ok(ms) if u128::from(ms) <= max => Ok(ms),
-        Ok(_) | Err(NumError::Overflow) => {
-            Err(bad(format!("delay {s} ms is over the {max} ms bound")))
-        }
-        Err(NumError::Empty) => Err(bad(
-            "/delay/{ms} needs a delay in milliseconds, e.g. /delay/100".into(),
-        )),
-        Err(NumError::NotDigits) => Err(bad(format!(
-            "delay {s:?} is not a whole number of milliseconds (digits only)"
-        ))),
-    }
-}
-
 fn status(s: &str) -> Result<StatusCode, Reject> {
-    match parse_u64(s) {
+    match whole_number(s) {
         Ok(code @ 100..=199) => Err(bad(format!(
             "status {code} is informational (1xx) and cannot be a final answer; use 200..=599"
         ))),
@@ -166,154 +101,12 @@ fn status(s: &str) -> Result<StatusCode, Reject> {
             // Cannot fail: 200..=599 are all valid status codes.
             StatusCode::from_u16(code as u16).map_err(|e| bad(e.to_string()))
         }
-        Ok(_) | Err(NumError::Overflow) => Err(bad(format!("status {s} is outside 200..=599"))),
-        Err(NumError::Empty) => Err(bad(
+        Ok(_) | Err(NumberError::Overflow) => Err(bad(format!("status {s} is outside 200..=599"))),
+        Err(NumberError::Empty) => Err(bad(
             "/status/{code} needs a status code, e.g. /status/503".into()
         )),
-        Err(NumError::NotDigits) => Err(bad(format!(
+        Err(NumberError::NotDigits) => Err(bad(format!(
             "status {s:?} is not a number (digits only, 200..=599)"
-        ))),
-    }
-}
-
-/// The `/delay` query: `id` and `bytes` (default 0), `format` (default
-/// `bytes`), the fault keys (rates default 0, `seed` 0, `stall_ms`
-/// [`MAX_DELAY`]), each at most once, nothing else.
-fn delay_query(ms: u64, query: Option<&str>) -> Result<Route, Reject> {
-    let (mut id, mut bytes, mut seed, mut stall_ms) = (None, None, None, None);
-    let (mut error, mut reset, mut stall, mut truncate, mut slow) = (None, None, None, None, None);
-    let (mut corrupt, mut format) = (None, None);
-    for pair in query.into_iter().flat_map(|q| q.split('&')) {
-        if pair.is_empty() {
-            return Err(bad("empty query parameter (a stray '&')".into()));
-        }
-        let Some((key, value)) = pair.split_once('=') else {
-            return Err(bad(format!(
-                "query parameter {pair:?} has no value (write {pair}=N)"
-            )));
-        };
-        if key == "format" {
-            if format.replace(format_value(value)?).is_some() {
-                return Err(bad(format!("query parameter {key:?} is given twice")));
-            }
-            continue;
-        }
-        let (slot, parsed) = match key {
-            "id" => (&mut id, id_value(value)?),
-            "bytes" => (&mut bytes, bytes_value(value)?),
-            "seed" => (&mut seed, seed_value(value)?),
-            "error" => (&mut error, rate_value(key, value)?),
-            "reset" => (&mut reset, rate_value(key, value)?),
-            "stall" => (&mut stall, rate_value(key, value)?),
-            "truncate" => (&mut truncate, rate_value(key, value)?),
-            "slow" => (&mut slow, rate_value(key, value)?),
-            "corrupt" => (&mut corrupt, rate_value(key, value)?),
-            "stall_ms" => (&mut stall_ms, stall_ms_value(value)?),
-            _ => {
-                return Err(bad(format!(
-                    "unknown query parameter {key:?}; /delay takes {DELAY_KEYS}"
-                )));
-            }
-        };
-        if slot.replace(parsed).is_some() {
-            return Err(bad(format!("query parameter {key:?} is given twice")));
-        }
-    }
-    // Each rate is at most MAX_RATE (checked above), so each fits a u16.
-    let rate = |r: Option<u64>| r.unwrap_or(0) as u16;
-    let faults = Faults {
-        seed: seed.unwrap_or(0),
-        error: rate(error),
-        reset: rate(reset),
-        stall: rate(stall),
-        truncate: rate(truncate),
-        slow: rate(slow),
-        corrupt: rate(corrupt),
-    };
-    faults.validate().map_err(bad)?;
-    let (bytes, format) = (bytes.unwrap_or(0), format.unwrap_or_default());
-    if format == Format::Json && bytes > MAX_JSON_BYTES {
-        return Err(bad(format!(
-            "bytes {bytes} is over the {MAX_JSON_BYTES} byte (4 MiB) bound of a JSON document"
-        )));
-    }
-    Ok(Route::Delay {
-        ms,
-        id: id.unwrap_or(0),
-        bytes,
-        format,
-        // No rates: no faults, whatever the seed.
-        faults: if faults.is_none() {
-            Faults::default()
-        } else {
-            faults
-        },
-        stall_ms: stall_ms.unwrap_or(MAX_DELAY.as_millis() as u64),
-    })
-}
-
-fn id_value(v: &str) -> Result<u64, Reject> {
-    match parse_u64(v) {
-        Ok(id) => Ok(id),
-        Err(NumError::Overflow) => Err(bad(format!("id {v} does not fit in 64 bits"))),
-        Err(NumError::Empty | NumError::NotDigits) => {
-            Err(bad(format!("id {v:?} is not a whole number (digits only)")))
-        }
-    }
-}
-
-fn bytes_value(v: &str) -> Result<u64, Reject> {
-    match parse_u64(v) {
-        Ok(b) if b <= MAX_BYTES => Ok(b),
-        Ok(_) | Err(NumError::Overflow) => Err(bad(format!(
-            "bytes {v} is over the {MAX_BYTES} byte (64 MiB) bound"
-        ))),
-        Err(NumError::Empty | NumError::NotDigits) => Err(bad(format!(
-            "bytes {v:?} is not a whole number (digits only)"
-        ))),
-    }
-}
-
-fn format_value(v: &str) -> Result<Format, Reject> {
-    match v {
-        "bytes" => Ok(Format::Bytes),
-        "json" => Ok(Format::Json),
-        _ => Err(bad(format!("format {v:?} is not bytes or json"))),
-    }
-}
-
-fn seed_value(v: &str) -> Result<u64, Reject> {
-    match parse_u64(v) {
-        Ok(seed) => Ok(seed),
-        Err(NumError::Overflow) => Err(bad(format!("seed {v} does not fit in 64 bits"))),
-        Err(NumError::Empty | NumError::NotDigits) => Err(bad(format!(
-            "seed {v:?} is not a whole number (digits only)"
-        ))),
-    }
-}
-
-/// A fault rate, ‰: `key` is the fault's name, for the reason.
-fn rate_value(key: &str, v: &str) -> Result<u64, Reject> {
-    match parse_u64(v) {
-        Ok(r) if r <= MAX_RATE => Ok(r),
-        Ok(_) | Err(NumError::Overflow) => Err(bad(format!(
-            "{key} rate {v}‰ is over 1000‰ (rates are per thousand requests)"
-        ))),
-        Err(NumError::Empty | NumError::NotDigits) => Err(bad(format!(
-            "{key} rate {v:?} is not a whole number of ‰ (digits only, 0..=1000)"
-        ))),
-    }
-}
-
-fn stall_ms_value(v: &str) -> Result<u64, Reject> {
-    let max = MAX_DELAY.as_millis();
-    match parse_u64(v) {
-        Ok(ms) if u128::from(ms) <= max => Ok(ms),
-        Ok(_) | Err(NumError::Overflow) => {
-            Err(bad(format!("stall_ms {v} is over the {max} ms bound")))
-        }
-        Err(NumError::Empty | NumError::NotDigits) => Err(bad(format!(
-            "stall_ms {v:?} is not a whole number of milliseconds (digits only)"
         ))),
     }
 }
@@ -327,6 +120,9 @@ fn no_query(path: &str, query: Option<&str>) -> Result<(), Reject> {
 
 #[cfg(test)]
 mod tests {
+    use fanout_core::plan::{MAX_BYTES, MAX_JSON_BYTES};
+    use fanout_core::{Faults, Format};
+
     use super::*;
 
     fn get(path: &str, query: Option<&str>) -> Result<Route, Reject> {
@@ -335,14 +131,14 @@ mod tests {
 
     /// A `/delay` route of bytes without faults.
     fn plain(ms: u64, id: u64, bytes: u64) -> Route {
-        Route::Delay {
+        Route::Delay(DelayRequest {
             ms,
             id,
             bytes,
             format: Format::Bytes,
             faults: Faults::default(),
-            stall_ms: 60_000,
-        }
+            stall_ms: None,
+        })
     }
 
     fn reason(r: Result<Route, Reject>) -> String {
@@ -372,13 +168,15 @@ mod tests {
 
     #[test]
     fn formats() {
-        let json = |ms, id, bytes| Route::Delay {
-            ms,
-            id,
-            bytes,
-            format: Format::Json,
-            faults: Faults::default(),
-            stall_ms: 60_000,
+        let json = |ms, id, bytes| {
+            Route::Delay(DelayRequest {
+                ms,
+                id,
+                bytes,
+                format: Format::Json,
+                faults: Faults::default(),
+                stall_ms: None,
+            })
         };
         assert_eq!(
             get("/delay/5", Some("id=1&bytes=2048&format=json")),
@@ -528,28 +326,16 @@ mod tests {
     }
 
     #[test]
-    fn numbers_are_digits_only() {
-        assert_eq!(parse_u64("0"), Ok(0));
-        assert_eq!(parse_u64("007"), Ok(7));
-        assert_eq!(parse_u64("18446744073709551615"), Ok(u64::MAX));
-        assert_eq!(parse_u64("18446744073709551616"), Err(NumError::Overflow));
-        assert_eq!(parse_u64(""), Err(NumError::Empty));
-        for s in ["-1", "+1", " 1", "1 ", "0x10", "1e3", "١"] {
-            assert_eq!(parse_u64(s), Err(NumError::NotDigits), "{s:?}");
-        }
-    }
-
-    #[test]
     fn fault_keys() {
         let faulty = |ms, id, bytes, faults, stall_ms| {
-            Ok(Route::Delay {
+            Ok(Route::Delay(DelayRequest {
                 ms,
                 id,
                 bytes,
                 format: Format::Bytes,
                 faults,
                 stall_ms,
-            })
+            }))
         };
         assert_eq!(
             get(
@@ -571,10 +357,10 @@ mod tests {
                     slow: 700,
                     corrupt: 100,
                 },
-                31_000
+                Some(31_000)
             )
         );
-        // Any order; absent rates are 0; absent stall_ms is the bound.
+        // Any order; absent rates are 0; stall_ms absent.
         assert_eq!(
             get("/delay/0", Some("slow=1000&seed=7")),
             faulty(
@@ -586,13 +372,13 @@ mod tests {
                     slow: 1000,
                     ..Faults::default()
                 },
-                60_000
+                None
             )
         );
         // A seed or a stall time without rates is no fault at all.
         assert_eq!(
             get("/delay/1", Some("seed=9&stall_ms=5&error=0")),
-            faulty(1, 0, 0, Faults::default(), 5)
+            faulty(1, 0, 0, Faults::default(), Some(5))
         );
     }
 
@@ -707,8 +493,9 @@ mod tests {
                 let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 let query = query.join("&");
                 match get(&format!("/delay/{ms}"), Some(&query)) {
-                    Ok(Route::Delay { ms: got, bytes, format, faults, stall_ms, .. }) => {
-                        prop_assert!(got <= 60_000 && stall_ms <= 60_000);
+                    Ok(Route::Delay(d)) => {
+                        let DelayRequest { ms: got, bytes, format, faults, .. } = d;
+                        prop_assert!(got <= 60_000 && d.stall() <= 60_000);
                         prop_assert!(format == Format::Bytes || bytes <= MAX_JSON_BYTES);
                         prop_assert!(faults.validate().is_ok());
                     }
@@ -739,14 +526,14 @@ mod tests {
                 prop_assert_eq!(plan.validate(), Ok(()));
                 let (path, query) = split(&plan.url(&target, id));
                 let want_faults = if faults.is_none() { Faults::default() } else { faults };
-                let want_stall = if faults.stall > 0 { (timeout_ms + 1000).min(60_000) } else { 60_000 };
+                let want_stall = (faults.stall > 0).then(|| (timeout_ms + 1000).min(60_000));
                 prop_assert_eq!(
                     get(&path, query.as_deref()),
-                    Ok(Route::Delay { ms, id, bytes, format, faults: want_faults, stall_ms: want_stall })
+                    Ok(Route::Delay(DelayRequest { ms, id, bytes, format, faults: want_faults, stall_ms: want_stall }))
                 );
                 // And the handler's decision is the plan's.
-                if let Ok(Route::Delay { faults: parsed, .. }) = get(&path, query.as_deref()) {
-                    prop_assert_eq!(parsed.decide(id), faults.decide(id));
+                if let Ok(Route::Delay(parsed)) = get(&path, query.as_deref()) {
+                    prop_assert_eq!(parsed.faults.decide(id), faults.decide(id));
                 }
             }
         }

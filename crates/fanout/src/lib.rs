@@ -1,11 +1,12 @@
 //! # fanout — the harness
 //!
 //! The registry of rows ([`registry`], with the reference programs in
-//! [`reference`]), what one fan-out measured ([`summary`]), the sweep
-//! ([`harness`]: jobs → child runner → [`results`]), the one writer
-//! ([`write`]) and the report ([`report`], a consumer of results only);
-//! [`cli`] puts them behind `fanout list | serve | run | sweep | report |
-//! compare`, and `src/main.rs` is the `fanout` binary.
+//! [`mod@reference`]), the sweep ([`harness`]: jobs → child runner →
+//! results, whose types — with what one fan-out measured — are the
+//! `fanout-results` crate's), the one writer ([`mod@write`]) and the report
+//! (the `fanout-report` crate, a consumer of results only); [`cli`] puts
+//! them behind `fanout list | serve | run | sweep | report | compare`, and
+//! `src/main.rs` is the `fanout` binary.
 
 #![forbid(unsafe_code)]
 

@@ -1,6 +1,7 @@
 //! The `fanout` binary: bad arguments get a one-line error and a non-zero
 //! exit; an unreachable target is a run of classified connect errors, not a
-//! panic; a good run starts its own server child and verifies every body.
+//! panic; a good run starts its own server child, verifies every body and
+//! says what the server saw.
 
 use std::process::{Command, Output};
 
@@ -405,4 +406,87 @@ fn a_plan_the_row_cannot_run_is_refused_with_the_reason() {
         "http2",
     ]);
     assert_clean_failure(&o, "cannot be held to HTTP/2");
+}
+
+/// The `server` lines of a human `fanout run`, one per plan.
+fn server_lines(o: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| l.starts_with("server "))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+#[test]
+fn a_run_on_its_own_server_says_what_the_server_saw_under_each_plan() {
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "-r", "sequential-ureq", "-n", "5", "-d", "0ms"];
+        args.extend_from_slice(extra);
+        let o = fanout(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        server_lines(&o)
+    };
+    assert_eq!(
+        run(&[]),
+        ["server HTTP/1.1 · 1 connection opened · at most 1 request open on one connection"]
+    );
+    let tls = run(&["--tls", "--no-keep-alive"]);
+    assert_eq!(tls.len(), 1, "{tls:?}");
+    assert!(
+        tls[0].starts_with(
+            "server HTTP/1.1 · 5 connections opened · at most 1 request open on one connection · TLS 5 handshakes, "
+        ),
+        "{tls:?}"
+    );
+    // HTTP/2, one at a time: one connection, one stream open at a time.
+    let o = fanout(&[
+        "run",
+        "-r",
+        "tokio-hyper",
+        "-n",
+        "6",
+        "-d",
+        "0ms",
+        "-c",
+        "1",
+        "--protocol",
+        "http2",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        server_lines(&o),
+        ["server HTTP/2 · 1 connection opened · at most 1 request open on one connection"]
+    );
+    // A workload of two plans: a line under each, counted apart.
+    let o = fanout(&[
+        "run",
+        "-r",
+        "tokio-hyper",
+        "-w",
+        "h2",
+        "-n",
+        "20",
+        "-d",
+        "1ms",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines = server_lines(&o);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with("server HTTP/1.1 · "), "{lines:?}");
+    assert!(lines[1].starts_with("server HTTP/2 · "), "{lines:?}");
+    assert!(lines.iter().all(|l| l.contains(" · TLS ")), "{lines:?}");
+    // JSON lines stay what the sweep reads: no server line, nothing asked of it.
+    let o = fanout(&[
+        "run",
+        "-r",
+        "sequential-ureq",
+        "-n",
+        "2",
+        "-d",
+        "0ms",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(server_lines(&o).is_empty());
+    serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("one JSON object");
 }

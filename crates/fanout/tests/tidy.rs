@@ -2,14 +2,17 @@
 //! (rust-analyzer's `xtask/src/tidy.rs` is the model): the registry, the
 //! `crates/rt-*` folders, the README's Rows table, the crates whose
 //! versions the report records, the CI script and the README's test
-//! command — and three rules of the project: every workload declares the
+//! command — and four rules of the project: every workload declares the
 //! scenario the report's verdict reads and a figure that decides it, no
-//! workload id is matched as a string outside the workload definitions,
-//! and no row turns certificate verification off.
+//! workload id is matched as a string outside the workload definitions, no
+//! row turns certificate verification off, and no two files of one crate
+//! need each other (a circle; see `circles/mod.rs` for what counts).
 
 use std::path::{Path, PathBuf};
 
 use fanout::registry;
+
+mod circles;
 
 fn root() -> PathBuf {
     fanout::paths::root()
@@ -273,5 +276,99 @@ fn no_row_turns_certificate_verification_off() {
         offenders.is_empty(),
         "verification switched off:\n{}",
         offenders.join("\n")
+    );
+}
+
+/// Circles allowed for now, each as (crate, its files, the reason): none.
+/// An entry must name a circle that exists (the test fails once it is gone).
+const ALLOWED_CIRCLES: &[(&str, &[&str], &str)] = &[];
+
+#[test]
+fn no_file_is_in_a_circle() {
+    let mut circles = Vec::new();
+    for krate in circles::crates(&root()) {
+        circles.extend(krate.circles());
+    }
+    let allowed = |c: &circles::Circle| {
+        ALLOWED_CIRCLES.iter().any(|(krate, files, _)| {
+            c.krate.starts_with(krate) && c.files.iter().eq(files.iter().copied())
+        })
+    };
+    let mut problems: Vec<String> = circles
+        .iter()
+        .filter(|c| !allowed(c))
+        .map(|c| {
+            let files: Vec<&str> = c.files.iter().map(String::as_str).collect();
+            format!("{}: {} — e.g. {}", c.krate, files.join(", "), c.cycle)
+        })
+        .collect();
+    for (krate, files, _) in ALLOWED_CIRCLES {
+        let still = circles
+            .iter()
+            .any(|c| c.krate.starts_with(krate) && c.files.iter().eq(files.iter().copied()));
+        if !still {
+            problems.push(format!(
+                "{krate}: the allowed circle {files:?} is gone: remove it from ALLOWED_CIRCLES"
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "files that need each other (move what both need into a file of its own, \
+         or let one of them take a value instead of naming the other):\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_circle_finder_follows_re_exports_and_spares_parents_and_tests() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("crates/demo/src");
+    std::fs::create_dir_all(src.join("facade")).unwrap();
+    std::fs::write(dir.path().join("crates/demo/Cargo.toml"), "").unwrap();
+    for (file, text) in [
+        (
+            "lib.rs",
+            "mod a; mod b; mod c; mod d; mod facade; pub use facade::F; pub struct Root;",
+        ),
+        // A circle between siblings, one side in code only.
+        (
+            "a.rs",
+            "use crate::b::B; pub struct A; pub fn g() { crate::d::f(); }",
+        ),
+        (
+            "b.rs",
+            "pub struct B; pub fn f() -> crate::a::A { crate::a::A }",
+        ),
+        // A circle through a re-export: `crate::F` is defined in facade/inner.rs.
+        ("c.rs", "pub struct C; pub fn f() -> crate::F { todo!() }"),
+        (
+            "facade/mod.rs",
+            "mod inner; pub use inner::F; pub struct Shared;",
+        ),
+        (
+            "facade/inner.rs",
+            "use super::Shared; use crate::Root; pub struct F(crate::c::C);",
+        ),
+        // Test code and a parent's own items tie no knot.
+        (
+            "d.rs",
+            "pub fn f() -> crate::Root { todo!() }\n#[cfg(test)] mod tests { use crate::a::A; }",
+        ),
+    ] {
+        std::fs::write(src.join(file), text).unwrap();
+    }
+    let found: Vec<Vec<String>> = circles::crates(dir.path())
+        .iter()
+        .flat_map(|k| k.circles())
+        .map(|c| c.files.into_iter().collect())
+        .collect();
+    assert_eq!(
+        found,
+        [
+            vec!["src/a.rs", "src/b.rs"],
+            vec!["src/c.rs", "src/facade/inner.rs"]
+        ],
+        "{found:?}"
     );
 }

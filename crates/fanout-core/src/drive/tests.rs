@@ -9,7 +9,7 @@ use std::future::Future;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_executor::{LocalPool, LocalSpawner, ThreadPool as FuturesPool};
 use futures_util::FutureExt;
@@ -17,7 +17,10 @@ use futures_util::future::{Map, RemoteHandle};
 use futures_util::task::{LocalSpawnExt, SpawnExt};
 
 use super::*;
-use crate::{Document, Response};
+use crate::body;
+use crate::plan::{Format, Plan};
+use crate::sample::{ErrorKind, Fetched, Outcome};
+use crate::{Document, Response, Target};
 
 type Timer = Map<async_io::Timer, fn(Instant)>;
 

@@ -34,7 +34,8 @@ enum Command {
     List,
     /// Run the target server in the foreground (prints its two addresses first).
     Serve(fanout_server::ServeArgs),
-    /// Run one fan-out (or a workload's plans) with one row and print what it measured.
+    /// Run one fan-out (or a workload's plans) with one row and print what it
+    /// measured (and, on its own server, what the server saw).
     Run(run::RunArgs),
     /// Run every row on every workload, each cell in fresh child processes,
     /// and write results/ (README.md with the verdict and the pitfalls, a

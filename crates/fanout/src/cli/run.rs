@@ -1,18 +1,19 @@
 //! `fanout run`: one fan-out (or a workload's plans) with one row, printed
-//! for a person or as one JSON line per plan (what the sweep reads back);
-//! and `fanout bare`, the harness-overhead benchmark's bare loop.
+//! for a person — with the server's view of each plan when the run starts
+//! its own server — or as one JSON line per plan (what the sweep reads
+//! back); and `fanout bare`, the harness-overhead benchmark's bare loop.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use fanout_core::{Format, Plan, Protocol, Target, Workload};
+use fanout_core::{Format, Plan, Protocol, ServerStats, Target, Workload};
 
 use super::{current_exe, duration};
 use crate::harness::child;
 use crate::harness::overhead::BareSummary;
-use crate::harness::server::ServerProcess;
+use crate::harness::server::{Server, ServerProcess};
 use crate::registry::{self, RowSpec};
 use fanout_results::summary::Summary;
 
@@ -58,7 +59,8 @@ pub(crate) struct RunArgs {
     heartbeat: Option<Duration>,
     /// Address of a running target server (`fanout serve`), `HOST:PORT` or
     /// `http://HOST:PORT`; without it, a server is started in a child
-    /// process and stopped afterwards.
+    /// process and stopped afterwards, and what it saw of each plan
+    /// (protocol, connections, streams, TLS handshakes) is printed.
     #[arg(long)]
     target: Option<String>,
     /// The CA certificate (PEM) of the `--target` server, for HTTPS (the
@@ -196,38 +198,52 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<i32> {
         bail!("{} cannot run here: {why}", row.id());
     }
     // The server: given, or a child process of our own.
-    let (target, _server) = match super::given_target(&args.target, &args.ca)? {
+    let (target, server) = match super::given_target(&args.target, &args.ca)? {
         Some(t) => (t, None),
         None => {
             let s = ServerProcess::start(&current_exe()?, &[])?;
-            (s.target().clone(), Some(s))
+            (s.target().clone(), Some(Server::Local(s)))
         }
     };
-    let summaries = match &row {
-        RowSpec::Rust(r) => {
-            let mut session = r
-                .start(&target)
-                .with_context(|| format!("cannot start row {}", r.id()))?;
-            let mut out = Vec::new();
-            for plan in &plans {
+    // What our own server saw of each plan, for a person (the counters are
+    // reset before each plan and read after it, outside the timed part).
+    let watched = server.as_ref().filter(|_| !args.json);
+    let mut views = Vec::new();
+    let mut summaries = Vec::new();
+    let mut session = match &row {
+        RowSpec::Rust(r) => Some(
+            r.start(&target)
+                .with_context(|| format!("cannot start row {}", r.id()))?,
+        ),
+        RowSpec::Program(_) => None,
+    };
+    for plan in &plans {
+        if let Some(server) = watched {
+            server.reset()?;
+        }
+        summaries.push(match &mut session {
+            Some(session) => {
                 let o = session
                     .fan_out(plan)
-                    .with_context(|| format!("row {} cannot run the plan", r.id()))?;
-                out.push(Summary::new(r.id(), &o));
+                    .with_context(|| format!("row {} cannot run the plan", row.id()))?;
+                Summary::new(row.id(), &o)
             }
-            out
+            None => program_run(&row, plan, &target)?,
+        });
+        if let Some(server) = watched {
+            views.push(server.stats()?);
         }
-        RowSpec::Program(_) => plans
-            .iter()
-            .map(|plan| program_run(&row, plan, &target))
-            .collect::<anyhow::Result<_>>()?,
-    };
+    }
+    drop(session);
     let mut failed = 0;
-    for (plan, summary) in plans.iter().zip(&summaries) {
+    for (i, (plan, summary)) in plans.iter().zip(&summaries).enumerate() {
         if args.json {
             println!("{}", serde_json::to_string(summary)?);
         } else {
             print!("{}", summary.human(plan));
+            if let Some(stats) = views.get(i) {
+                println!("{}", server_view(stats));
+            }
         }
         if summary.failed() > 0 {
             failed += summary.failed();
@@ -241,6 +257,41 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<i32> {
         }
     }
     Ok(if failed > 0 { 1 } else { 0 })
+}
+
+/// `n thing` or `n things`.
+fn count(n: u64, thing: &str) -> String {
+    format!("{n} {thing}{}", if n == 1 { "" } else { "s" })
+}
+
+/// What the server saw of one plan, on one line: the protocol it answered
+/// over, the connections opened, the most requests open at once on one
+/// connection, and the TLS handshakes (and how many resumed a session).
+pub(crate) fn server_view(stats: &ServerStats) -> String {
+    let (h1, h2) = (stats.http1.requests, stats.http2.requests);
+    let protocol = match (h1, h2) {
+        (0, 0) => "no request answered".to_string(),
+        (_, 0) => "HTTP/1.1".to_string(),
+        (0, _) => "HTTP/2".to_string(),
+        _ => format!("HTTP/1.1 ({h1} requests) and HTTP/2 ({h2})"),
+    };
+    let streams = stats.http1.max_streams.max(stats.http2.max_streams);
+    let mut line = format!(
+        "server     {protocol} · {} opened · at most {} open on one connection",
+        count(stats.connections, "connection"),
+        count(streams, "request"),
+    );
+    if stats.tls.handshakes + stats.tls.failed > 0 {
+        line.push_str(&format!(
+            " · TLS {}, {} resumed",
+            count(stats.tls.handshakes, "handshake"),
+            stats.tls.resumed
+        ));
+        if stats.tls.failed > 0 {
+            line.push_str(&format!(", {} failed", stats.tls.failed));
+        }
+    }
+    line
 }
 
 /// One plan by a reference program: its own process, its summary.

@@ -3,7 +3,9 @@
 //! 1. [`jobs`] — what to run, decided up front: a group per (workload, plan),
 //!    a slot per row, each run, skipped (projected over budget) or
 //!    unsupported (with the reason);
-//! 2. [`sweep`] — the control loop, interleaving each group's rows;
+//! 2. [`sweep`] — the control loop, interleaving each group's rows; each
+//!    run is one [`measure::measure`] (counters reset, client child, its
+//!    summary); Ctrl-C sets the [`stop`] flag, checked between runs;
 //! 3. [`child`] — the one child runner every measured process goes through
 //!    (rows, reference programs, load generators, the overhead loop):
 //!    output, watchdog, thread sampling, `wait4`;
@@ -17,9 +19,11 @@
 pub mod child;
 pub mod generators;
 pub mod jobs;
+pub mod measure;
 pub mod overhead;
 pub mod progress;
 pub mod server;
+pub mod stop;
 pub mod sweep;
 
 use std::path::PathBuf;
@@ -106,7 +110,7 @@ pub fn run(options: &Options) -> anyhow::Result<Results> {
         // counters between runs: check before anything runs.
         server::Server::Remote(t.clone()).reset()?;
     }
-    let stop = sweep::Stop::install();
+    let stop = stop::Stop::install();
     let mut environment = crate::environment::collect(&options.command);
     if let Some(host) = &options.host {
         environment.host = host.clone();
@@ -146,7 +150,7 @@ pub fn run(options: &Options) -> anyhow::Result<Results> {
             crate::write::results(&results, &options.out)?;
             Ok(results)
         }
-        Err(sweep::Interrupted) => Err(crate::write::partial(&results, &options.out)),
+        Err(stop::Interrupted) => Err(crate::write::partial(&results, &options.out)),
     }
 }
 
@@ -159,5 +163,5 @@ pub fn run_once(exe: &std::path::Path, id: &str, plan: &Plan) -> anyhow::Result<
         anyhow::bail!("{id} cannot run here: {why}");
     }
     let server = server::Server::Local(server::ServerProcess::start(exe, &[])?);
-    sweep::measure(exe, &row, plan, &server)
+    measure::measure(exe, &row, plan, &server)
 }

@@ -12,9 +12,10 @@ use anyhow::{Context, bail};
 use fanout_core::{Plan, Workload};
 use serde::{Deserialize, Serialize};
 
+use super::measure;
 use super::progress::Progress;
 use super::server::{Server, ServerProcess};
-use super::sweep::{self, Interrupted, Stop};
+use super::stop::{Interrupted, Stop};
 use super::{Options, child};
 use crate::registry;
 use fanout_results::Overhead;
@@ -47,7 +48,7 @@ fn workloads<'w>(options: &Options, selected: &'w [Workload]) -> Vec<&'w Workloa
     selected.iter().filter(|w| w.overhead).collect()
 }
 
-/// How many runs [`measure`] will do (for the progress count).
+/// How many runs [`fn@measure`] will do (for the progress count).
 pub fn runs(options: &Options, selected: &[Workload]) -> u64 {
     workloads(options, selected).len() as u64 * 2 * u64::from(1 + PAIRS)
 }
@@ -90,11 +91,11 @@ fn one(
         progress.running(&format!("overhead on {} · pair {k}/{PAIRS}", w.id));
         // Which runs first alternates, so neither always follows the other.
         let (d, b) = if k % 2 == 0 {
-            let d = sweep::measure(&options.exe, &row, plan, &server)?;
+            let d = measure::measure(&options.exe, &row, plan, &server)?;
             (d, bare_run(options, plan, &server)?)
         } else {
             let b = bare_run(options, plan, &server)?;
-            (sweep::measure(&options.exe, &row, plan, &server)?, b)
+            (measure::measure(&options.exe, &row, plan, &server)?, b)
         };
         progress.advance(2);
         if k > 0 {

@@ -12,113 +12,18 @@
 //! says so by its count. Ctrl-C stops between runs: the previous results
 //! stay as they were and the finished groups are saved beside them.
 
-use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
 use fanout_core::{Plan, Workload};
 
-use super::child;
 use super::jobs::{self, Decision, Group};
+use super::measure::measure;
 use super::progress::Progress;
 use super::server::{Server, ServerProcess};
+use super::stop::{Interrupted, Stop};
 use super::{Options, generators, overhead};
 use crate::registry::RowSpec;
-use fanout_results::summary::Summary;
 use fanout_results::{Cell, CellStatus, GeneratorLine, Repeat, Results, median};
-
-/// Ctrl-C was pressed: stop between runs.
-#[derive(Debug)]
-pub struct Interrupted;
-
-impl std::fmt::Display for Interrupted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("interrupted")
-    }
-}
-
-impl std::error::Error for Interrupted {}
-
-/// The stop flag Ctrl-C sets.
-#[derive(Clone)]
-pub struct Stop(Arc<AtomicBool>);
-
-impl Stop {
-    /// Installs the handler (once per process; a second sweep in one
-    /// process reuses the first handler's flag).
-    pub fn install() -> Stop {
-        static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
-        let flag = FLAG.get_or_init(|| {
-            let flag = Arc::new(AtomicBool::new(false));
-            let f = Arc::clone(&flag);
-            // Children share our process group, so Ctrl-C reaches them too;
-            // we only note it and stop between runs.
-            let _ = ctrlc::set_handler(move || f.store(true, Ordering::SeqCst));
-            flag
-        });
-        flag.store(false, Ordering::SeqCst);
-        Stop(Arc::clone(flag))
-    }
-
-    /// `Err(Interrupted)` once Ctrl-C was pressed.
-    pub fn check(&self) -> Result<(), Interrupted> {
-        if self.0.load(Ordering::SeqCst) {
-            Err(Interrupted)
-        } else {
-            Ok(())
-        }
-    }
-}
-
-/// Measures one run of `row` on `plan` against `server`: the counters
-/// reset, the client in a child process, its summary, the OS's and the
-/// server's figures.
-pub fn measure(exe: &Path, row: &RowSpec, plan: &Plan, server: &Server) -> anyhow::Result<Repeat> {
-    server.reset()?;
-    let cmd = row
-        .command(exe, plan, server.target())
-        .map_err(anyhow::Error::msg)?;
-    // A watchdog: the plan's worst case plus slack, then SIGKILL.
-    let limit = plan.projection(None) * 4 + plan.timeout + Duration::from_secs(60);
-    let f = child::run(cmd, limit).with_context(|| format!("cannot run row {}", row.id()))?;
-    let server_stats = server.stats()?;
-    if f.killed {
-        bail!(
-            "the client did not finish within {} s and was killed",
-            limit.as_secs()
-        );
-    }
-    let exit_code = match f.status.code() {
-        Some(c @ (0 | 1)) => c, // 1 = some requests failed: still a measurement
-        Some(c) => bail!("the client exited with {c}: {}", f.last_error_line()),
-        None => bail!(
-            "the client was killed by a signal ({:?}): {}",
-            f.status,
-            f.last_error_line()
-        ),
-    };
-    let summary: Summary = serde_json::from_str(child::last_line(&f.stdout))
-        .with_context(|| format!("the client printed no summary: {}", f.last_error_line()))?;
-    if summary.requests != plan.requests {
-        bail!(
-            "the client accounted for {} requests of {}: samples were dropped",
-            summary.requests,
-            plan.requests
-        );
-    }
-    Ok(Repeat {
-        summary,
-        target: server.target().addr.clone(),
-        cpu_user_s: f.cpu_user_s,
-        cpu_sys_s: f.cpu_sys_s,
-        peak_rss_kib: f.peak_rss_kib,
-        threads_peak: f.threads_peak,
-        exit_code,
-        server: server_stats,
-    })
-}
 
 /// A server for one cell: a fresh child, or the remote one.
 fn server_for(options: &Options) -> anyhow::Result<Server> {

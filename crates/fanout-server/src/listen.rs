@@ -1,7 +1,7 @@
 //! Listening, accepting, and stopping.
 //!
 //! One accept loop hands each connection to its own task
-//! ([`crate::connection`]), which tells TLS from cleartext and HTTP/2 from
+//! ([`crate::conn::serve`]), which tells TLS from cleartext and HTTP/2 from
 //! HTTP/1.1 and runs hyper's server for it. Stopping is graceful and
 //! bounded: the listener closes, idle connections close, responses being
 //! written finish, and a connection with a request still sleeping in
@@ -14,26 +14,22 @@
 //! client over the cap fails fast instead of waiting in the backlog.
 
 use std::convert::Infallible;
-use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use hyper::server::conn::{http1, http2};
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
-use tokio_rustls::TlsAcceptor;
 
-use crate::Config;
-use crate::conn::{self, Conn};
-use crate::connection::connection;
-use crate::stats::Counters;
+use crate::config::Config;
+use crate::conn::io::linger_zero;
+use crate::conn::state::Conn;
+use crate::shared::Shared;
 
 /// Longest a stop waits for connections to finish before abandoning them.
 pub(crate) const GRACE: Duration = Duration::from_millis(1500);
@@ -44,95 +40,9 @@ pub(crate) const RUNTIME_SHUTDOWN: Duration = Duration::from_millis(250);
 const BACKLOG: i32 = 8192;
 /// Pause after an accept error such as `EMFILE`, so the loop does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
-/// Read and write buffer cap per HTTP/1.1 connection: requests are a few
-/// hundred bytes; bodies are queued as 64 KiB static slices, not copied.
-const MAX_BUF_SIZE: usize = 64 * 1024;
-/// Largest request head (request line and headers) hyper accepts; a larger
-/// one gets `431` and a close (HTTP/1.1), or `431` on its stream (HTTP/2,
-/// where it is `SETTINGS_MAX_HEADER_LIST_SIZE`). Without it, a head that
-/// arrives in one read could pass `MAX_BUF_SIZE`, which hyper checks only
-/// while a head is partial.
-const MAX_HEADER_SIZE: usize = 64 * 1024;
-
-/// What every connection of one server shares.
-pub(crate) struct Shared {
-    pub(crate) counters: Counters,
-    pub(crate) http1: http1::Builder,
-    pub(crate) http2: http2::Builder<TokioExecutor>,
-    pub(crate) tls: TlsAcceptor,
-    /// How long a client gets for its first byte, its TLS handshake and
-    /// each request head; also how long an idle connection is kept.
-    pub(crate) header_read_timeout: Duration,
-    /// Connections open now ([`Conn`]s alive).
-    pub(crate) open: AtomicUsize,
-    /// Most connections open at once ([`Config::max_connections`]).
-    max_connections: usize,
-    /// `POST /stats/reset` is answered ([`Config::allow_reset`]).
-    pub(crate) allow_reset: bool,
-}
-
-impl fmt::Debug for Shared {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Shared")
-            .field("counters", &self.counters)
-            .field("open", &self.open)
-            .field("max_connections", &self.max_connections)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Shared {
-    /// What the connections of a server with `config` share; `tls` accepts
-    /// its TLS connections.
-    pub(crate) fn new(config: &Config, tls: TlsAcceptor) -> Shared {
-        let mut http1 = http1::Builder::new();
-        // hyper answers a head over `max_header_size` (a long URI included)
-        // or with more than 100 header lines with 431, then closes.
-        http1
-            .timer(TokioTimer::new())
-            .keep_alive(true)
-            .header_read_timeout(config.header_read_timeout)
-            .max_buf_size(MAX_BUF_SIZE)
-            .max_header_size(MAX_HEADER_SIZE);
-        let mut http2 = http2::Builder::new(TokioExecutor::new());
-        http2
-            .timer(TokioTimer::new())
-            .max_concurrent_streams(config.h2_max_streams)
-            .max_header_list_size(MAX_HEADER_SIZE as u32);
-        Shared {
-            counters: Counters::default(),
-            http1,
-            http2,
-            tls,
-            header_read_timeout: config.header_read_timeout,
-            open: AtomicUsize::new(0),
-            max_connections: config.max_connections,
-            allow_reset: config.allow_reset,
-        }
-    }
-}
-
-/// Refuses a configuration the server cannot run with.
-pub(crate) fn check(config: &Config) -> io::Result<()> {
-    let invalid = |msg: &str| Err(io::Error::new(io::ErrorKind::InvalidInput, msg.to_owned()));
-    if config.workers == Some(0) {
-        return invalid("workers must be at least 1 (omit it for one per core)");
-    }
-    if config.max_connections == 0 {
-        return invalid("max_connections must be at least 1");
-    }
-    if config.header_read_timeout.is_zero() {
-        return invalid("header_read_timeout must be greater than zero");
-    }
-    if config.h2_max_streams == 0 {
-        return invalid("h2_max_streams must be at least 1");
-    }
-    Ok(())
-}
-
 /// The multi-thread runtime the server runs on; checks `config` first.
 pub(crate) fn runtime(config: &Config) -> io::Result<tokio::runtime::Runtime> {
-    check(config)?;
+    config.check()?;
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     builder
         .enable_io()
@@ -190,7 +100,7 @@ pub(crate) async fn serve(
                 // Only this loop opens connections, so `open` cannot pass the cap.
                 if shared.open.load(Relaxed) >= shared.max_connections {
                     // Over the cap: an RST at once, not counted as a connection.
-                    conn::linger_zero(&stream);
+                    linger_zero(&stream);
                     drop(stream);
                     if !logged_over_cap {
                         logged_over_cap = true;
@@ -207,7 +117,12 @@ pub(crate) async fn serve(
                 shared.counters.connection();
                 // Small responses must not wait for Nagle's algorithm.
                 let _ = stream.set_nodelay(true);
-                tokio::spawn(connection(stream, conn, stop_rx.clone(), alive.clone()));
+                tokio::spawn(crate::conn::serve(
+                    stream,
+                    conn,
+                    stop_rx.clone(),
+                    alive.clone(),
+                ));
             }
             // The client gave up between SYN and accept: nothing to do.
             Err(e) if is_per_connection(&e) => {}

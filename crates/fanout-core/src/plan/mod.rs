@@ -1,11 +1,18 @@
-//! [`Plan`]: one fan-out, and the URL of each of its requests.
+//! [`Plan`]: one fan-out — N, the server's delay, the body's size and
+//! [`Format`], the bound, keep-alive, TLS, the [`Protocol`], the timeout,
+//! the heartbeat and the faults — with its bounds and its floor. The URL of
+//! each of its requests is built by [`crate::url`] ([`Plan::url`]).
+
+mod format;
+mod protocol;
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use self::format::Format;
+pub use self::protocol::Protocol;
 use crate::faults::Faults;
-use crate::target::Target;
 
 /// Upper bound on the server-side delay, enforced by the server too.
 pub const MAX_DELAY: Duration = Duration::from_millis(60_000);
@@ -16,61 +23,9 @@ pub const MAX_REQUESTS: u64 = 1_000_000;
 /// Upper bound on a JSON document's nominal size (the server builds it in memory).
 pub const MAX_JSON_BYTES: u64 = 4 * 1024 * 1024;
 
-/// What a response body is, and how a row reads it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Format {
-    /// Bytes of the deterministic rule ([`crate::body`]), read whole and
-    /// verified byte for byte.
-    #[default]
-    Bytes,
-    /// A JSON API document ([`crate::document`]), decoded with the client's
-    /// own JSON API into [`crate::Document`] and verified field by field.
-    Json,
-}
-
-impl Format {
-    /// The name used in JSON, URLs and tables.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Bytes => "bytes",
-            Format::Json => "json",
-        }
-    }
-}
-
-/// Which HTTP version the client is asked to speak.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Protocol {
-    /// What the client does by default — what its users get. Over TLS the
-    /// client offers what it supports by ALPN; in cleartext every client here
-    /// speaks HTTP/1.1.
-    #[default]
-    Auto,
-    /// HTTP/1.1 only.
-    Http1,
-    /// HTTP/2 only: by ALPN over TLS, by prior knowledge (h2c) in cleartext.
-    Http2,
-}
-
-impl Protocol {
-    /// Every protocol, in report order.
-    pub const ALL: [Protocol; 3] = [Protocol::Auto, Protocol::Http1, Protocol::Http2];
-
-    /// The name used in JSON and tables.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Protocol::Auto => "auto",
-            Protocol::Http1 => "http1",
-            Protocol::Http2 => "http2",
-        }
-    }
-}
-
 /// One fan-out — *what* to run: `requests` GETs with a bound on how many
 /// may be in flight at once, and how each is made. *Where* it runs is a
-/// [`Target`], given beside the plan.
+/// [`Target`](crate::Target), given beside the plan.
 ///
 /// Request `i` fetches [`Plan::path`]`(i)` on the target; every row fetches
 /// exactly these URLs.
@@ -191,39 +146,6 @@ impl Plan {
         if self.tls { "https" } else { "http" }
     }
 
-    /// The path and query of request `i`: `/delay/{ms}?id={i}&bytes={bytes}`,
-    /// then `&format=json` for JSON documents, then, with faults,
-    /// `&seed=…&error=‰…&stall_ms=…` (see [`Faults::query`]; a stall lasts
-    /// the timeout plus a second, at most [`MAX_DELAY`]).
-    pub fn path(&self, i: u64) -> String {
-        let mut path = format!(
-            "/delay/{}?id={i}&bytes={}",
-            self.delay.as_millis(),
-            self.bytes
-        );
-        if self.format == Format::Json {
-            path.push_str("&format=json");
-        }
-        if !self.faults.is_none() {
-            path.push_str(&self.faults.query());
-            if self.faults.stall > 0 {
-                let stall = (self.timeout + Duration::from_secs(1)).min(MAX_DELAY);
-                path.push_str(&format!("&stall_ms={}", stall.as_millis()));
-            }
-        }
-        path
-    }
-
-    /// The URL of request `i` on `target`.
-    pub fn url(&self, target: &Target, i: u64) -> String {
-        format!("{}{}", target.base_url(self.tls), self.path(i))
-    }
-
-    /// All N URLs on `target`, built once before the timed part of a fan-out.
-    pub fn urls(&self, target: &Target) -> Vec<String> {
-        (0..self.requests).map(|i| self.url(target, i)).collect()
-    }
-
     /// The most requests this plan lets be in flight at once.
     pub fn max_in_flight(&self) -> u64 {
         self.concurrency.unwrap_or(self.requests).min(self.requests)
@@ -271,24 +193,6 @@ pub mod millis {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls_are_built_here_and_identical_for_every_row() {
-        let target = Target::parse("127.0.0.1:9").unwrap();
-        let mut p = Plan::new(3, Duration::from_millis(100));
-        p.bytes = 1024;
-        assert_eq!(
-            p.url(&target, 2),
-            "http://127.0.0.1:9/delay/100?id=2&bytes=1024"
-        );
-        p.tls = true;
-        p.format = Format::Json;
-        assert_eq!(
-            p.url(&target, 0),
-            "https://127.0.0.1:9/delay/100?id=0&bytes=1024&format=json"
-        );
-        assert_eq!(p.urls(&target).len(), 3);
-    }
 
     #[test]
     fn validation_rejects_out_of_bounds() {

@@ -12,10 +12,7 @@
 //! - **cleartext**: a connection that opens with the HTTP/2 preface
 //!   (`PRI * HTTP/2.0…`, RFC 9113 §3.4) gets HTTP/2 by prior knowledge
 //!   (h2c); anything else HTTP/1.1. A first byte other than `P` is HTTP/1.1
-//!   at once, with nothing read. After a `P` (the preface, or `POST`,
-//!   `PUT`, …) the server reads at most the preface's 24 bytes, stopping at
-//!   the first byte that differs, and hands what it read back to hyper
-//!   before the rest ([`Replay`]).
+//!   at once, with nothing read ([`sniff`]).
 //!
 //! hyper-util's `server::conn::auto::Builder` also tells h2c from HTTP/1.1
 //! by the preface, but its HTTP/1.1 side has no `max_header_size` (the
@@ -27,21 +24,29 @@
 //! request head must each arrive within `header_read_timeout`; a
 //! connection that stays silent that long is closed. A handshake that fails
 //! or times out is counted in `tls.failed`.
+//!
+//! The rooms: [`state`] (the connection's [`Conn`] and its open requests),
+//! [`sniff`] (h2c or HTTP/1.1), [`io`] (the socket as hyper sees it, with
+//! the HTTP/1.1 fault hooks).
+
+pub(crate) mod io;
+mod sniff;
+pub(crate) mod state;
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::io;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::service::service_fn;
 use rustls::HandshakeKind;
-use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 
-use crate::conn::{Conn, ConnIo, PREFACE, PREFACE_LEN, Replay, Socket};
+use self::io::{ConnIo, Socket};
+use self::sniff::{PREFACE, Replay, sniff};
+use self::state::Conn;
 use crate::handler::handle;
 use crate::stats::Proto;
 
@@ -50,7 +55,7 @@ const TLS_HANDSHAKE: u8 = 0x16;
 
 /// Serves one connection until the client closes it, a fault ends it, or
 /// the server stops.
-pub(crate) async fn connection(
+pub(crate) async fn serve(
     stream: TcpStream,
     conn: Arc<Conn>,
     mut stop: watch::Receiver<()>,
@@ -82,7 +87,7 @@ pub(crate) async fn connection(
             Some(b"h2") => Proto::Http2,
             _ => Proto::Http1,
         };
-        serve(tls, Replay::default(), proto, conn, &mut stop).await;
+        serve_http(tls, Replay::default(), proto, conn, &mut stop).await;
     } else {
         let mut stream = stream;
         let replay = if first[0] == PREFACE[0] {
@@ -93,12 +98,12 @@ pub(crate) async fn connection(
         } else {
             Replay::default()
         };
-        let proto = if replay.len == PREFACE_LEN && replay.buf == *PREFACE {
+        let proto = if replay.is_preface() {
             Proto::Http2
         } else {
             Proto::Http1
         };
-        serve(stream, replay, proto, conn, &mut stop).await;
+        serve_http(stream, replay, proto, conn, &mut stop).await;
     }
 }
 
@@ -122,23 +127,8 @@ async fn within<T>(
     }
 }
 
-/// Reads the first bytes of a cleartext connection until they are the
-/// HTTP/2 preface, differ from it, or end (EOF).
-async fn sniff(stream: &mut TcpStream) -> io::Result<Replay> {
-    let mut replay = Replay::default();
-    while replay.len < PREFACE_LEN {
-        let from = replay.len;
-        let n = stream.read(&mut replay.buf[from..]).await?;
-        replay.len += n;
-        if n == 0 || replay.buf[from..replay.len] != PREFACE[from..replay.len] {
-            break;
-        }
-    }
-    Ok(replay)
-}
-
 /// Serves HTTP of version `proto` on `stream` (after `replay`).
-async fn serve<S: Socket>(
+async fn serve_http<S: Socket>(
     stream: S,
     replay: Replay,
     proto: Proto,
@@ -182,7 +172,7 @@ async fn drive<F: Future>(
         tokio::select! {
             // Closed, timed out, broken or ended by a fault: hyper has
             // already said what it could. Dropping it closes the socket (an
-            // RST after an injected HTTP/1.1 reset, see `crate::conn`).
+            // RST after an injected HTTP/1.1 reset, see `io.rs`).
             _ = http.as_mut() => return,
             _ = stop.changed() => break,
             () = tokio::time::sleep(idle.unwrap_or_default()), if idle.is_some() => {

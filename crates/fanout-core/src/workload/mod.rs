@@ -276,7 +276,7 @@ pub const WORKLOADS: [Workload; 11] = [
         ..preset(
             "h2",
             "HTTP/2 at the streams cap: HTTPS, 1 000 × 100 ms, unbounded, against the server's 100 concurrent streams per connection; HTTP/2 forced beside HTTP/1.1 (one connection at the cap takes ten rounds, 1 s; the floor is 100 ms)",
-            ("an HTTP/2 API", Metric::Wall),
+            ("an HTTP/2 API, many calls at once", Metric::Wall),
             || {
                 [Protocol::Http1, Protocol::Http2]
                     .into_iter()

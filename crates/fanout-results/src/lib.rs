@@ -31,6 +31,7 @@ mod derive;
 mod injected;
 mod merge;
 mod model;
+pub mod noise;
 mod stability;
 pub mod summary;
 mod verdict;

@@ -59,10 +59,10 @@ fn sitting(
     slow: impl Fn(usize) -> f64,
 ) -> Vec<Vec<f64>> {
     let mut cells = Vec::new();
-    for plan in 0..s.plans {
+    for (plan, drift) in drift.iter().enumerate() {
         for row in 0..s.rows {
             let truth = 50.0 * (1.0 + row as f64) * (1.0 + plan as f64 / 3.0);
-            let cell = truth * drift[plan] * (s.between * rng.next()).exp() * slow(row);
+            let cell = truth * drift * (s.between * rng.next()).exp() * slow(row);
             cells.push(
                 (0..s.repeats)
                     .map(|_| cell * (s.within * rng.next()).exp())

@@ -43,9 +43,10 @@
 //! A plan with fewer than [`MIN_CELLS`] cells on both sides borrows drift
 //! and noise from all cells pooled ([`Basis::Pooled`]); with fewer than
 //! [`MIN_CELLS`] cells in all, there is nothing to measure drift against:
-//! none is taken out, the cell's own repeats are the only noise (a cell
-//! of one repeat a side cannot be judged beyond noise), and the verdict
-//! says so ([`Basis::OwnRepeats`]).
+//! none is taken out, the cell's own repeats are the only noise, and the
+//! verdict says so ([`Basis::OwnRepeats`]). A cell with one repeat on a side
+//! is never beyond noise (at most unclear): one run has no spread of its own
+//! to weigh.
 
 use std::collections::BTreeMap;
 
@@ -128,6 +129,8 @@ pub struct Drift<G> {
     pub ratio: f64,
     /// The between-sitting noise of one cell, as a fraction (0.03 = 3 %).
     pub noise: f64,
+    /// The degrees of freedom of that noise estimate.
+    pub df: f64,
     /// Where they were measured.
     pub basis: Basis,
 }
@@ -193,7 +196,9 @@ pub fn judge<G: Ord + Clone>(pairs: &[Pair<G>], threshold_pct: f64, alpha: f64) 
             Basis::OwnRepeats => c.own_df,
         };
         let z = if sigma > 0.0 { r / sigma } else { 0.0 };
-        if sigma > 0.0 && df > 0.0 {
+        // A side of one repeat has no spread of its own to set against
+        // the plan's: it is never beyond noise.
+        if sigma > 0.0 && df > 0.0 && c.repeats_each >= 2 {
             p_values.push((two_sided_p(z, df), i));
         }
         judged[i] = Some(Judged {
@@ -228,6 +233,7 @@ pub fn judge<G: Ord + Clone>(pairs: &[Pair<G>], threshold_pct: f64, alpha: f64) 
             cells: by_group[g].len(),
             ratio: s.drift.exp(),
             noise: s.noise.exp_m1(),
+            df: s.df,
             basis: *basis,
         })
         .collect();
@@ -244,6 +250,16 @@ fn two_sided_p(t: f64, df: f64) -> f64 {
     match StudentsT::new(0.0, 1.0, df) {
         Ok(dist) => 2.0 * dist.sf(t.abs()),
         Err(_) => 1.0,
+    }
+}
+
+/// The `p` quantile of Student's t with `df` degrees of freedom; 0 without
+/// degrees of freedom (no noise was measured, so none is allowed for).
+pub fn t_quantile(p: f64, df: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    match StudentsT::new(0.0, 1.0, df) {
+        Ok(dist) if df > 0.0 => dist.inverse_cdf(p),
+        _ => 0.0,
     }
 }
 
@@ -269,6 +285,8 @@ struct Cell {
     own_variance: f64,
     /// (n_old − 1) + (n_new − 1).
     own_df: f64,
+    /// The fewer repeats of the two sides.
+    repeats_each: usize,
 }
 
 impl Cell {
@@ -287,6 +305,7 @@ impl Cell {
             log_ratio: median(&new) - median(&old),
             own_variance: variance_of_mean(&old) + variance_of_mean(&new),
             own_df: (old.len() + new.len()).saturating_sub(2) as f64,
+            repeats_each: old.len().min(new.len()),
         })
     }
 }
@@ -346,6 +365,16 @@ fn variance_of_mean(v: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn t_quantiles_match_the_tables() {
+        // Student's t, two-sided 5 %: 12.706 (1 df), 2.086 (20), 1.96 (∞).
+        assert!((t_quantile(0.975, 1.0) - 12.706).abs() < 1e-3);
+        assert!((t_quantile(0.975, 20.0) - 2.086).abs() < 1e-3);
+        assert!((t_quantile(0.975, 1e6) - 1.960).abs() < 1e-3);
+        assert_eq!(t_quantile(0.975, 0.0), 0.0);
+        assert!((two_sided_p(2.086, 20.0) - 0.05).abs() < 1e-4);
+    }
 
     #[test]
     fn holm_steps_down() {

@@ -50,15 +50,18 @@ pub struct Results {
 }
 
 /// The rankings of two consecutive sweeps, compared: for every pair of rows
-/// measured in the same cell of both, whose median walls differ by more
-/// than `gap_pct` in either sweep, whether both sweeps order them the same.
+/// measured in the same table of both, whose median walls differ in either
+/// sweep by more than `gap_pct` and beyond the table's between-sitting
+/// noise (as `fanout compare` measures it), whether both sweeps order them
+/// the same.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stability {
     /// The previous sweep's commit.
     pub previous_commit: String,
     /// The previous sweep's date.
     pub previous_date: String,
-    /// The gap that makes a ranking, percent of the faster median.
+    /// The least gap that makes a ranking, percent of the faster median
+    /// (a wider one where the table's noise asks for it).
     pub gap_pct: f64,
     /// Rankings compared.
     pub rankings: u64,

@@ -48,7 +48,9 @@ pub(crate) fn stability(out: &mut String, results: &fanout_results::Results) {
         out,
         "Against the previous sweep in this directory (commit `{}`, {}): **{} of {} rankings agree** — \
          a ranking being a pair of rows measured in the same table of both sweeps whose median walls \
-         differ by more than {} % in either; it agrees when both sweeps put the same row first.",
+         differ, in either, by more than {} % and beyond the table's noise between sittings (the \
+         spread of its cells between the two sweeps once the drift is out, as `fanout compare` \
+         measures it; Student's t at 5 %); it agrees when both sweeps put the same row first.",
         or_unknown(&s.previous_commit),
         or_unknown(&s.previous_date),
         s.agree,

@@ -70,13 +70,13 @@ pub mod url;
 pub mod workload;
 
 pub use document::Document;
-pub use drive::{AsyncIdiom, Request};
+pub use drive::{AsyncIdiom, BodyAs, Request};
 pub use faults::{Fault, Faults};
 pub use heartbeat::{Heartbeat, HeartbeatReport};
 pub use plan::{Format, Plan, PlanError, Protocol};
 pub use row::{Clients, Description, Focus, Idiom, Model, Row, Session, StartError, Upstream};
 pub use sample::{Body, ErrorKind, FetchError, Fetched, Outcome, Response, Sample};
 pub use stats::ServerStats;
-pub use target::{Target, TargetServer};
+pub use target::{Echo, Foreign, Target, TargetServer};
 pub use url::DelayRequest;
 pub use workload::{Metric, Scenario, WORKLOADS, Workload};

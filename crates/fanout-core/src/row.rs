@@ -158,6 +158,11 @@ pub struct Description {
     /// The TLS stack the client uses for HTTPS, e.g. `rustls 0.23 (ring)`;
     /// `None`: the row cannot do HTTPS here (its HTTPS cells say so).
     pub tls: Option<&'static str>,
+    /// The trust roots the client uses when the target gives no CA (a
+    /// foreign HTTPS server without `--ca`): its usual ones, e.g.
+    /// `webpki-roots 1.0 (Mozilla's, compiled in)` or the OS store and what
+    /// reads it. With a CA, that CA is the only root. `None` with no TLS.
+    pub roots: Option<&'static str>,
     /// How requests are run.
     pub model: Model,
     /// The loop that runs them.
@@ -268,6 +273,7 @@ impl Description {
             runtime: runtime.into(),
             client,
             tls: None,
+            roots: None,
             model,
             idiom: match model {
                 Model::Sequential => Idiom::Loop,
@@ -289,6 +295,15 @@ impl Description {
     pub fn with_tls(self, stack: &'static str) -> Description {
         Description {
             tls: Some(stack),
+            ..self
+        }
+    }
+
+    /// Names the trust roots the client uses when the target gives no CA
+    /// ([`Description::roots`]).
+    pub fn with_roots(self, roots: &'static str) -> Description {
+        Description {
+            roots: Some(roots),
             ..self
         }
     }

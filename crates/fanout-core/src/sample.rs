@@ -222,6 +222,9 @@ pub enum Body {
     Bytes(bytes::Bytes),
     /// The JSON document, decoded by the client's own JSON API (JSON plans).
     Json(Box<Document>),
+    /// Any JSON value, decoded by the client's own JSON API: a foreign
+    /// server's answer to a JSON plan ([`crate::BodyAs::Value`]).
+    Value(Box<serde_json::Value>),
 }
 
 impl Response {
@@ -238,6 +241,14 @@ impl Response {
         Response {
             status,
             body: Body::Json(Box::new(doc)),
+        }
+    }
+
+    /// A response whose body was decoded as any JSON value.
+    pub fn value(status: u16, value: serde_json::Value) -> Response {
+        Response {
+            status,
+            body: Body::Value(Box::new(value)),
         }
     }
 }

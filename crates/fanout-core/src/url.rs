@@ -23,6 +23,9 @@
 //!
 //! The Python, Node.js and Go reference programs build the same URLs
 //! (`baselines/`); a change here is a change to their contract.
+//!
+//! Against a [`Foreign`](crate::target::Foreign) server none of this is
+//! sent: request `i` is the target's URL template with `{i}` replaced.
 
 use std::fmt::{self, Write as _};
 use std::time::Duration;
@@ -378,8 +381,13 @@ impl Plan {
         DelayRequest::of(self, i).to_string()
     }
 
-    /// The URL of request `i` on `target`.
+    /// The URL of request `i` on `target`: on the project's own server its
+    /// address and [`Plan::path`]; on a foreign server its template with
+    /// `{i}` replaced (the plan's delay, body size and faults are not sent).
     pub fn url(&self, target: &Target, i: u64) -> String {
+        if let Some(foreign) = &target.foreign {
+            return foreign.url(i);
+        }
         let mut url = target.base_url(self.tls);
         let _ = write!(url, "{}", DelayRequest::of(self, i));
         url
@@ -411,6 +419,9 @@ mod tests {
             "https://127.0.0.1:9/delay/100?id=0&bytes=1024&format=json"
         );
         assert_eq!(p.urls(&target).len(), 3);
+        // A foreign server: its template, whatever the plan's delay and size.
+        let foreign = Target::foreign("https://127.0.0.1:9/items/{i}?page={i}").unwrap();
+        assert_eq!(p.url(&foreign, 3), "https://127.0.0.1:9/items/3?page=3");
         p.timeout = Duration::from_millis(500);
         p.faults = Faults {
             seed: 9,

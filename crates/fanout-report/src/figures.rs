@@ -69,7 +69,8 @@ pub(crate) fn figures(cell: &Cell, idle: Option<u64>) -> Option<Figures> {
     errors_by_kind.retain(|_, k| *k > 0);
     let answered: u64 = reps
         .iter()
-        .map(|r| r.server.http1.requests + r.server.http2.requests)
+        .filter_map(|r| r.server.as_ref())
+        .map(|s| s.http1.requests + s.http2.requests)
         .sum();
     Some(Figures {
         wall: Spread {
@@ -89,16 +90,16 @@ pub(crate) fn figures(cell: &Cell, idle: Option<u64>) -> Option<Figures> {
         // Per handshake only where every request makes one (no keep-alive).
         cpu_per_handshake: Spread::of(
             reps.iter()
-                .filter(|r| cell.plan.tls && !cell.plan.keep_alive && r.server.tls.handshakes > 0)
-                .map(|r| cpu_s(r) * 1e6 / r.server.tls.handshakes as f64),
+                .filter_map(|r| Some((r, r.server.as_ref()?.tls.handshakes)))
+                .filter(|&(_, h)| cell.plan.tls && !cell.plan.keep_alive && h > 0)
+                .map(|(r, h)| cpu_s(r) * 1e6 / h as f64),
         ),
         rss_per_inflight: idle.and_then(|idle| {
             Spread::of(
                 reps.iter()
-                    .filter(|r| r.server.peak_in_flight > 0)
-                    .map(|r| {
-                        r.peak_rss_kib.saturating_sub(idle) as f64 / r.server.peak_in_flight as f64
-                    }),
+                    .filter_map(|r| Some((r, r.server.as_ref()?.peak_in_flight)))
+                    .filter(|&(_, peak)| peak > 0)
+                    .map(|(r, peak)| r.peak_rss_kib.saturating_sub(idle) as f64 / peak as f64),
             )
         }),
         protocol_used: match d.protocol_used {

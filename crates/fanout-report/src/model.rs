@@ -250,6 +250,7 @@ fn rows(results: &Results) -> Vec<RowInfo> {
                 runtime: String::new(),
                 client: String::new(),
                 tls: None,
+                roots: None,
                 model: Model::Async,
                 idiom: Idiom::Spawn,
                 protocols: Vec::new(),

@@ -255,8 +255,9 @@ fn with_pool_row(mut r: Results) -> Results {
     if let CellStatus::Done { repeats } = &mut cell.status {
         for rep in repeats {
             rep.summary.wall_ms /= 3.0;
-            rep.server.connections = 10;
-            rep.server.http2.connections = 10;
+            let server = rep.server.as_mut().unwrap();
+            server.connections = 10;
+            server.http2.connections = 10;
         }
     }
     r.cells.push(cell);

@@ -2,7 +2,7 @@
 //! repeats — medians, with min–max where a spread is shown — and the
 //! requests that failed beyond the faults the plan injected.
 
-use fanout_core::Protocol;
+use fanout_core::{Protocol, ServerStats};
 
 use crate::injected::{beyond, injected_errors};
 use crate::model::{Cell, Repeat};
@@ -36,7 +36,9 @@ pub struct Derived {
     pub hb_max_ms: f64,
     /// Median peak thread count of the client.
     pub threads: f64,
-    /// Median server peak in-flight.
+    /// Median server peak in-flight. The server-counted figures (this one,
+    /// connections, handshakes, resumed, max streams) are NaN against a
+    /// foreign server: it has no counters to read.
     pub peak_in_flight: f64,
     /// Median connections the client opened.
     pub connections: f64,
@@ -77,7 +79,8 @@ pub fn median(mut v: Vec<f64>) -> f64 {
 
 /// The protocol of one repeat: all requests over HTTP/1.1, or all over HTTP/2.
 fn protocol_of(r: &Repeat) -> Option<Protocol> {
-    let (h1, h2) = (r.server.http1.requests, r.server.http2.requests);
+    let server = r.server.as_ref()?;
+    let (h1, h2) = (server.http1.requests, server.http2.requests);
     match (h1, h2) {
         (0, 0) => None,
         (_, 0) => Some(Protocol::Http1),
@@ -91,6 +94,14 @@ impl Cell {
     pub fn derived(&self) -> Option<Derived> {
         let reps = self.repeats()?;
         let med = |f: &dyn Fn(&Repeat) -> f64| median(reps.iter().map(f).collect());
+        // A figure the server counted: NaN unless every repeat has counters.
+        let counted = |f: &dyn Fn(&ServerStats) -> u64| -> f64 {
+            if reps.iter().all(|r| r.server.is_some()) {
+                med(&|r| r.server.as_ref().map_or(f64::NAN, |s| f(s) as f64))
+            } else {
+                f64::NAN
+            }
+        };
         let walls: Vec<f64> = reps.iter().map(|r| r.summary.wall_ms).collect();
         let wall_ms = median(walls.clone());
         let floor_ms = self.plan.floor().as_secs_f64() * 1e3;
@@ -116,18 +127,16 @@ impl Cell {
             hb_p99_ms: med(&|r| r.summary.heartbeat.p99_lateness_ms),
             hb_max_ms: med(&|r| r.summary.heartbeat.max_lateness_ms),
             threads: med(&|r| r.threads_peak as f64),
-            peak_in_flight: med(&|r| r.server.peak_in_flight as f64),
-            connections: med(&|r| r.server.connections as f64),
-            handshakes: med(&|r| r.server.tls.handshakes as f64),
-            resumed: med(&|r| r.server.tls.resumed as f64),
+            peak_in_flight: counted(&|s| s.peak_in_flight),
+            connections: counted(&|s| s.connections),
+            handshakes: counted(&|s| s.tls.handshakes),
+            resumed: counted(&|s| s.tls.resumed),
             protocol_used: protocols
                 .first()
                 .copied()
                 .flatten()
                 .filter(|p| protocols.iter().all(|q| *q == Some(*p))),
-            max_streams: med(&|r| {
-                r.server.http1.max_streams.max(r.server.http2.max_streams) as f64
-            }),
+            max_streams: counted(&|s| s.http1.max_streams.max(s.http2.max_streams)),
             errors: reps.iter().map(|r| r.summary.failed()).sum(),
             failed: reps
                 .iter()

@@ -44,8 +44,8 @@ pub use derive::{Derived, median};
 pub use injected::injected_errors;
 pub use merge::{Merged, merge, merge_noted};
 pub use model::{
-    Cell, CellStatus, Environment, GeneratorLine, GeneratorRepeat, Overhead, OverheadMemory,
-    Repeat, Results, RowInfo, SCHEMA, Settings, Stability,
+    Cell, CellStatus, Environment, ForeignServer, GeneratorLine, GeneratorRepeat, Overhead,
+    OverheadMemory, Repeat, Results, RowInfo, SCHEMA, Settings, Stability,
 };
 pub use pool::pool;
 pub use stability::stability;

@@ -64,6 +64,7 @@ fn conflicts(a: &RowInfo, b: &RowInfo) -> Vec<&'static str> {
     check("runtime", a.runtime == b.runtime);
     check("client", a.client == b.client);
     check("tls", a.tls == b.tls);
+    check("roots", a.roots == b.roots);
     check("model", a.model == b.model);
     check("idiom", a.idiom == b.idiom);
     check("protocols", a.protocols == b.protocols);

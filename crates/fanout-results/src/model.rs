@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use fanout_core::{Description, Idiom, Model, Plan, Protocol, ServerStats, Upstream};
+use fanout_core::{Description, Echo, Idiom, Model, Plan, Protocol, ServerStats, Upstream};
 use serde::{Deserialize, Serialize};
 
 use crate::summary::Summary;
@@ -230,6 +230,11 @@ pub struct RowInfo {
     pub client: String,
     /// TLS stack; `None`: the row cannot do HTTPS.
     pub tls: Option<String>,
+    /// The trust roots it uses against a server given without a CA (a
+    /// foreign HTTPS server); absent in results written before they were
+    /// named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roots: Option<String>,
     /// How requests are run.
     pub model: Model,
     /// The loop that runs them.
@@ -258,6 +263,7 @@ impl RowInfo {
             runtime: d.runtime.clone(),
             client: d.client.to_string(),
             tls: d.tls.map(str::to_string),
+            roots: d.roots.map(str::to_string),
             model: d.model,
             idiom: d.idiom,
             protocols: d.protocols.to_vec(),
@@ -286,6 +292,29 @@ pub struct Cell {
     /// The client host, in a merged result set (else the environment's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+    /// The server, when it was not the project's own (`--url`, the
+    /// `httpbin` workload's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub foreign: Option<ForeignServer>,
+}
+
+/// A server a cell ran against that is not the project's own: what can be
+/// checked of its answers is a 2xx, a JSON body decoded and what it
+/// [`Echo`]es; its counters (connections, streams, handshakes) are not
+/// available.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignServer {
+    /// The URL template the requests went to.
+    pub url: String,
+    /// What the server is, when the harness started it, e.g. `httpbin
+    /// 0.10.4 under gunicorn 27.0.1 (gthread: 1 worker × 16 threads)`;
+    /// `None`: the user's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub software: Option<String>,
+    /// What its answers echo of each request, checked; nothing: the
+    /// content was not verified.
+    #[serde(default, skip_serializing_if = "Echo::is_nothing")]
+    pub echo: Echo,
 }
 
 /// A cell's fate.
@@ -323,7 +352,8 @@ pub enum CellStatus {
 pub struct Repeat {
     /// What the child printed.
     pub summary: Summary,
-    /// The server it ran against (`HOST:PORT`).
+    /// The server it ran against (`HOST:PORT`; a foreign server's URL
+    /// template).
     pub target: String,
     /// User CPU of the client process, seconds (`wait4` rusage).
     pub cpu_user_s: f64,
@@ -337,8 +367,10 @@ pub struct Repeat {
     /// The client's exit code.
     pub exit_code: i32,
     /// What the server counted during the run (the harness's own `/stats`
-    /// connection taken off).
-    pub server: ServerStats,
+    /// connection taken off); `None` against a foreign server, which has no
+    /// counters (connections, streams, handshakes are then not known).
+    #[serde(default)]
+    pub server: Option<ServerStats>,
 }
 
 impl Results {

@@ -98,7 +98,7 @@ mod tests {
             peak_rss_kib: 0,
             threads_peak: 0,
             exit_code: 0,
-            server: ServerStats::default(),
+            server: Some(ServerStats::default()),
         };
         Results {
             schema: crate::SCHEMA,
@@ -120,6 +120,7 @@ mod tests {
                     repeats: walls.iter().map(|&w| repeat(w)).collect(),
                 },
                 host: None,
+                foreign: None,
             }],
             generators: Vec::new(),
             overhead: Vec::new(),

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use fanout_core::{ErrorKind, Outcome, Plan};
+use fanout_core::{Echo, ErrorKind, Outcome, Plan, Target};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
@@ -145,8 +145,10 @@ impl Summary {
             .join(", ")
     }
 
-    /// The human-readable report `fanout run` prints for `plan`.
-    pub fn human(&self, plan: &Plan) -> String {
+    /// The human-readable report `fanout run` prints for `plan` on `target`
+    /// (a foreign server's template instead of the delay and body size,
+    /// which are not sent to it, and what was checked of its answers).
+    pub fn human(&self, plan: &Plan, target: &Target) -> String {
         let bound = plan
             .concurrency
             .map_or("unbounded".to_string(), |c| format!("{c} at once"));
@@ -161,14 +163,45 @@ impl Summary {
         } else {
             String::new()
         };
-        let what = match plan.format {
-            fanout_core::Format::Json => "documents decoded and verified",
-            fanout_core::Format::Bytes => "bodies verified",
+        let what = match (&target.foreign, plan.format) {
+            (None, fanout_core::Format::Json) => "documents decoded and verified".to_string(),
+            (None, fanout_core::Format::Bytes) => "bodies verified".to_string(),
+            (Some(f), format) if f.echo != Echo::Nothing => format!(
+                "echoes verified; a 2xx{}",
+                if format == fanout_core::Format::Json {
+                    ", JSON decoded"
+                } else {
+                    ""
+                }
+            ),
+            (Some(_), format) => format!(
+                "content not verified (foreign server): a 2xx{}",
+                if format == fanout_core::Format::Json {
+                    ", JSON decoded by the client's own API"
+                } else {
+                    ", the body read whole"
+                }
+            ),
+        };
+        let shape = match &target.foreign {
+            None => format!(
+                "{} requests × {} ms, {} B {}",
+                self.requests,
+                plan.delay.as_millis(),
+                plan.bytes,
+                plan.format.as_str()
+            ),
+            Some(f) => format!(
+                "{} requests to {} (a foreign server), {}",
+                self.requests,
+                f.url,
+                plan.format.as_str()
+            ),
         };
         let l = &self.latency_ms;
         let h = &self.heartbeat;
         format!(
-            "{row}: {n} requests × {delay} ms, {bytes} B {format}, {bound}, {ka}, {scheme}, protocol {protocol}\n\
+            "{row}: {shape}, {bound}, {ka}, {scheme}, protocol {protocol}\n\
              wall       {wall:.1} ms{floor_note}, {rps:.0} req/s\n\
              latency    p50 {p50:.1} ms, p90 {p90:.1} ms, p99 {p99:.1} ms, max {max:.1} ms (successful requests)\n\
              heartbeat  {ticks} ticks every {period:.0} ms, max lateness {hmax:.1} ms, p99 {hp99:.1} ms, {missed} missed\n\
@@ -176,9 +209,6 @@ impl Summary {
              errors     {errors}\n",
             row = self.row,
             n = self.requests,
-            delay = plan.delay.as_millis(),
-            bytes = plan.bytes,
-            format = plan.format.as_str(),
             scheme = plan.scheme(),
             protocol = plan.protocol.as_str(),
             wall = self.wall_ms,

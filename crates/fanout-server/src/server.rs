@@ -188,6 +188,7 @@ fn target(addr: SocketAddr, ca: &Path) -> Target {
     Target {
         addr: connectable(addr).to_string(),
         ca: Some(ca.to_owned()),
+        foreign: None,
     }
 }
 

@@ -6,8 +6,8 @@
 
 use fanout_core::drive::{self, Request};
 use fanout_core::{
-    Body, Description, ErrorKind, FetchError, Fetched, Model, Outcome, Plan, Protocol, Response,
-    Row, Session, StartError, Target,
+    Body, BodyAs, Description, ErrorKind, FetchError, Fetched, Model, Outcome, Plan, Protocol,
+    Response, Row, Session, StartError, Target,
 };
 use fanout_server::{Config, Server};
 
@@ -34,6 +34,12 @@ enum How {
     /// Turns certificate verification off (a client built here, in a test:
     /// no row crate may do this).
     VerifyOff,
+    /// Decodes every JSON body as the project's document, a foreign
+    /// server's too (the special path of a row that knows only its server).
+    DocumentOnly,
+    /// Decodes every JSON body as any JSON value, the project's documents
+    /// too (skipping their field-by-field check).
+    ValueOnly,
 }
 
 impl Row for Cheat {
@@ -89,47 +95,68 @@ impl Session for CheatSession {
                 Ok(Response::bytes(200, vec![b'x'; plan.bytes as usize]))
             })),
             How::SkipDecode => Ok(drive::thread_per_request(plan, &self.target, |req| {
-                let out = blocking_get(req, false)?;
+                let out = blocking_get(req, &self.target, false, None)?;
                 Ok(match out.body {
                     Body::Json(_) => Response::bytes(out.status, b"{}".to_vec()),
                     _ => out,
                 })
             })),
             How::VerifyOff => Ok(drive::thread_per_request(plan, &self.target, |req| {
-                blocking_get(req, true)
+                blocking_get(req, &self.target, true, None)
+            })),
+            How::DocumentOnly => Ok(drive::thread_per_request(plan, &self.target, |req| {
+                blocking_get(req, &self.target, false, Some(BodyAs::Document))
+            })),
+            How::ValueOnly => Ok(drive::thread_per_request(plan, &self.target, |req| {
+                blocking_get(req, &self.target, false, Some(BodyAs::Value))
             })),
         }
     }
 }
 
-/// A GET with a blocking client built here (ureq), decoding JSON plans;
-/// `insecure` turns certificate verification off.
-fn blocking_get(req: &Request, insecure: bool) -> Fetched {
-    let tls = ureq::tls::TlsConfig::builder()
-        .disable_verification(insecure)
-        .build();
+/// A GET with a blocking client built here (ureq) trusting `target`'s CA,
+/// decoding JSON plans; `insecure` turns certificate verification off;
+/// `json`, when given, decodes any JSON body that way instead of the way
+/// core says.
+fn blocking_get(req: &Request, target: &Target, insecure: bool, json: Option<BodyAs>) -> Fetched {
+    let mut tls = ureq::tls::TlsConfig::builder().disable_verification(insecure);
+    if let Ok(pem) = target.ca_pem() {
+        let ca = ureq::tls::Certificate::from_pem(&pem)
+            .map_err(|e| FetchError::new(ErrorKind::Other, e))?
+            .to_owned();
+        tls = tls.root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![
+            ca,
+        ])));
+    }
+    let tls = tls.build();
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .tls_config(tls)
         .build()
         .into();
-    let mut resp = agent
-        .get(&*req.url)
-        .call()
-        .map_err(|e| FetchError::new(ErrorKind::Other, e))?;
+    let mut resp = agent.get(&*req.url).call().map_err(|e| {
+        let kind = match e {
+            ureq::Error::Tls(_) | ureq::Error::Rustls(_) => ErrorKind::Tls,
+            _ => ErrorKind::Other,
+        };
+        FetchError::new(kind, e)
+    })?;
     let status = resp.status().as_u16();
-    if req.decode_json(status) {
-        let doc = resp
-            .body_mut()
-            .read_json()
-            .map_err(|e| FetchError::new(ErrorKind::Decode, e))?;
-        return Ok(Response::json(status, doc));
-    }
-    let body = resp
-        .body_mut()
-        .read_to_vec()
-        .map_err(|e| FetchError::new(ErrorKind::Other, e))?;
-    Ok(Response::bytes(status, body))
+    let decode = |e| FetchError::new(ErrorKind::Decode, e);
+    let body_as = match (req.body_as(status), json) {
+        (BodyAs::Bytes, _) | (_, None) => req.body_as(status),
+        (_, Some(forced)) => forced,
+    };
+    let body = resp.body_mut();
+    Ok(match body_as {
+        BodyAs::Document => Response::json(status, body.read_json().map_err(decode)?),
+        BodyAs::Value => Response::value(status, body.read_json().map_err(decode)?),
+        BodyAs::Bytes => Response::bytes(
+            status,
+            body.read_to_vec()
+                .map_err(|e| FetchError::new(ErrorKind::Other, e))?,
+        ),
+    })
 }
 
 fn tokio_hyper() -> Box<dyn Row> {
@@ -194,4 +221,22 @@ fn the_kit_catches_a_row_that_does_not_speak_the_protocol_it_claims() {
 #[test]
 fn the_kit_catches_a_row_that_does_not_verify_certificates() {
     assert!(failed_checks(How::VerifyOff).contains(&"untrusted"));
+}
+
+#[test]
+fn the_kit_catches_a_row_that_decodes_a_foreign_body_as_the_document() {
+    let failed = failed_checks(How::DocumentOnly);
+    assert!(
+        failed.contains(&"foreign") && !failed.contains(&"json"),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn the_kit_catches_a_row_that_decodes_the_document_as_any_value() {
+    let failed = failed_checks(How::ValueOnly);
+    assert!(
+        failed.contains(&"json") && !failed.contains(&"foreign"),
+        "{failed:?}"
+    );
 }

@@ -97,15 +97,19 @@ fn every_program_verifies_every_body_and_document_over_http_and_https() {
             let cap = row.describe().max_concurrency.unwrap_or(u64::MAX);
             let max = concurrency.unwrap_or(n).min(cap);
             assert!(
-                r.server.peak_in_flight <= max,
+                counters(&r).peak_in_flight <= max,
                 "{what}: {} in flight, bound {max}",
-                r.server.peak_in_flight
+                counters(&r).peak_in_flight
             );
             if !keep_alive {
-                assert_eq!(r.server.connections, n, "{what}: a connection per request");
+                assert_eq!(
+                    counters(&r).connections,
+                    n,
+                    "{what}: a connection per request"
+                );
             }
             if tls {
-                assert!(r.server.tls.handshakes > 0, "{what}: no TLS handshake");
+                assert!(counters(&r).tls.handshakes > 0, "{what}: no TLS handshake");
             }
         }
     }
@@ -132,8 +136,8 @@ fn every_program_speaks_the_protocols_it_declares() {
             let what = format!("{} on {protocol:?}", row.id());
             assert_eq!(r.summary.verified, n, "{what}: {:?}", r.summary.errors);
             let served = match protocol {
-                Protocol::Http2 => r.server.http2.requests,
-                _ => r.server.http1.requests,
+                Protocol::Http2 => counters(&r).http2.requests,
+                _ => counters(&r).http1.requests,
             };
             assert_eq!(
                 served, n,
@@ -180,11 +184,11 @@ fn every_program_counts_every_injected_fault_exactly() {
             );
             for f in Fault::ALL {
                 assert_eq!(
-                    r.server.injected.of(f),
+                    counters(&r).injected.of(f),
                     p.faults.count(f, p.requests),
                     "{} ({format:?}, {protocol:?}): the server injected {} {} faults (a retry?)",
                     row.id(),
-                    r.server.injected.of(f),
+                    counters(&r).injected.of(f),
                     f.as_str()
                 );
             }
@@ -252,4 +256,11 @@ fn every_program_fails_cleanly_on_a_closed_port_and_an_untrusted_certificate() {
             s.errors
         );
     }
+}
+
+/// The project's server's counters of a run (it always has them).
+fn counters(r: &fanout_results::Repeat) -> &fanout_core::ServerStats {
+    r.server
+        .as_ref()
+        .expect("the project's server has counters")
 }

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use fanout_core::{
-    Document, ErrorKind, FetchError, Fetched, Request, Response, StartError, Target,
+    BodyAs, Document, ErrorKind, FetchError, Fetched, Request, Response, StartError, Target,
 };
 
 /// surf's default `max_connections_per_host` (http-client's `Config::new`).
@@ -19,6 +19,10 @@ pub(crate) const MAX_CONNECTIONS_PER_HOST: usize = 50;
 
 /// The TLS stack, for `fanout list`.
 pub(crate) const TLS: &str = "async-native-tls 0.3, native-tls 0.2, OpenSSL 3.6 (vendored)";
+
+/// The roots native-tls trusts by default, used against a target without a CA.
+pub(crate) const ROOTS: &str =
+    "the OS store (found by openssl-probe, loaded by the vendored OpenSSL; native-tls's default)";
 
 /// The session's two clients, each shared by every request of a plan.
 pub(crate) struct Surf {
@@ -56,14 +60,16 @@ impl Surf {
 
 /// native-tls's connector with the built-in roots (OpenSSL's default paths
 /// and the ones openssl-probe finds) switched off and the target's CA as the
-/// only root (none: every certificate fails), handed to async-native-tls
-/// (whose own builder has no switch for the built-in roots).
+/// only root, handed to async-native-tls (whose own builder has no switch
+/// for the built-in roots); a target without a CA keeps the built-in ones
+/// ([`ROOTS`]).
 fn tls_connector(target: &Target) -> Result<async_native_tls::TlsConnector, StartError> {
     let mut builder = native_tls::TlsConnector::builder();
-    builder.disable_built_in_roots(true);
-    if let Ok(pem) = target.ca_pem() {
+    if target.ca.is_some() {
+        let pem = target.ca_pem().map_err(StartError)?;
         let ca = native_tls::Certificate::from_pem(&pem)
             .map_err(|e| StartError(format!("the target's CA is not PEM: {e}")))?;
+        builder.disable_built_in_roots(true);
         builder.add_root_certificate(ca);
     }
     Ok(async_native_tls::TlsConnector::from(builder))
@@ -78,13 +84,15 @@ pub(crate) async fn get(client: Arc<surf::Client>, req: Request) -> Fetched {
     }
     let mut resp = rb.await.map_err(|e| surf_error(e, true))?;
     let status = u16::from(resp.status());
-    if req.decode_json(status) {
-        // surf's JSON API: the body read whole, then serde_json.
-        let doc: Document = resp.body_json().await.map_err(|e| surf_error(e, false))?;
-        return Ok(Response::json(status, doc));
-    }
-    let body = resp.body_bytes().await.map_err(|e| surf_error(e, false))?;
-    Ok(Response::bytes(status, body))
+    // surf's JSON API: the body read whole, then serde_json.
+    let err = |e| surf_error(e, false);
+    Ok(match req.body_as(status) {
+        BodyAs::Bytes => Response::bytes(status, resp.body_bytes().await.map_err(err)?),
+        BodyAs::Document => {
+            Response::json(status, resp.body_json::<Document>().await.map_err(err)?)
+        }
+        BodyAs::Value => Response::value(status, resp.body_json().await.map_err(err)?),
+    })
 }
 
 /// Classifies a surf error (`head`: before the response head arrived): by

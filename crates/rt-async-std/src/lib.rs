@@ -56,6 +56,7 @@ impl Row for AsyncStd {
         );
         Description::new(runtime, "surf (async-h1)", Model::Async)
             .with_tls(client::TLS)
+            .with_roots(client::ROOTS)
             // async-h1 speaks HTTP/1.1 only; no ALPN is offered.
             .with_protocols(HTTP1_ONLY)
             .with_upstream(Upstream::Discontinued(

@@ -18,8 +18,8 @@ use std::sync::Arc;
 use fanout_core::drive::{self, ThreadPool};
 use fanout_core::plan::MAX_BYTES;
 use fanout_core::{
-    Description, Document, ErrorKind, FetchError, Fetched, Model, Outcome, Plan, Request, Response,
-    Row, Session, StartError, Target,
+    BodyAs, Description, Document, ErrorKind, FetchError, Fetched, Model, Outcome, Plan, Request,
+    Response, Row, Session, StartError, Target,
 };
 
 /// Workers in the `threadpool-ureq` pool.
@@ -80,7 +80,7 @@ impl Row for Blocking {
                     .with_max_concurrency(*n as u64)
             }
         };
-        d.with_tls("rustls 0.23 (ring)")
+        d.with_tls("rustls 0.23 (ring)").with_roots(ROOTS)
     }
 
     fn start(&self, target: &Target) -> Result<Box<dyn Session>, StartError> {
@@ -97,21 +97,29 @@ impl Row for Blocking {
     }
 }
 
+/// The roots ureq trusts by default (`RootCerts::WebPki`), used against a
+/// target without a CA.
+const ROOTS: &str = "webpki-roots 1.0 (Mozilla's roots, compiled in; ureq's default)";
+
 /// The agent every ureq row uses: statuses are data, not errors; the idle
-/// pool is sized for a fan-out to one host; the target's CA is the only root.
+/// pool is sized for a fan-out to one host; the target's CA is the only
+/// root (a target without one: ureq's default, [`ROOTS`]).
 fn agent(target: &Target) -> Result<ureq::Agent, StartError> {
     use ureq::tls::{Certificate, RootCerts, TlsConfig};
-    let roots = match target.ca_pem() {
-        Ok(pem) => vec![
-            Certificate::from_pem(&pem)
-                .map_err(|e| StartError(format!("the target's CA is not PEM: {e}")))?,
-        ],
-        Err(_) => Vec::new(),
+    let roots = match &target.ca {
+        Some(_) => {
+            let pem = target.ca_pem().map_err(StartError)?;
+            RootCerts::Specific(Arc::new(vec![
+                Certificate::from_pem(&pem)
+                    .map_err(|e| StartError(format!("the target's CA is not PEM: {e}")))?,
+            ]))
+        }
+        None => RootCerts::WebPki,
     };
     // ureq's own provider (ring), named: another row in the same process
     // (libcurl's rustls-ffi) may install a process default.
     let tls = TlsConfig::builder()
-        .root_certs(RootCerts::Specific(Arc::new(roots)))
+        .root_certs(roots)
         .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .build();
     Ok(ureq::Agent::config_builder()
@@ -123,8 +131,9 @@ fn agent(target: &Target) -> Result<ureq::Agent, StartError> {
         .into())
 }
 
-/// GETs one request with `agent`, reading the whole body or decoding the
-/// JSON document with ureq's `read_json`, within the request's timeout.
+/// GETs one request with `agent`, reading the whole body or decoding it
+/// with ureq's `read_json` (the document, or any JSON value from a foreign
+/// server), within the request's timeout.
 fn fetch(agent: &ureq::Agent, req: &Request) -> Fetched {
     let mut rb = agent.get(&*req.url);
     if !req.keep_alive {
@@ -138,12 +147,12 @@ fn fetch(agent: &ureq::Agent, req: &Request) -> Fetched {
         .map_err(|e| classify(e, true))?;
     let status = resp.status().as_u16();
     let body = resp.body_mut().with_config().limit(MAX_BYTES + 1);
-    if req.decode_json(status) {
-        let doc: Document = body.read_json().map_err(|e| classify(e, false))?;
-        return Ok(Response::json(status, doc));
-    }
-    let bytes = body.read_to_vec().map_err(|e| classify(e, false))?;
-    Ok(Response::bytes(status, bytes))
+    let err = |e| classify(e, false);
+    Ok(match req.body_as(status) {
+        BodyAs::Bytes => Response::bytes(status, body.read_to_vec().map_err(err)?),
+        BodyAs::Document => Response::json(status, body.read_json::<Document>().map_err(err)?),
+        BodyAs::Value => Response::value(status, body.read_json().map_err(err)?),
+    })
 }
 
 /// Maps a ureq error onto the shared error kinds; `head`: before the

@@ -6,14 +6,15 @@ use std::sync::Arc;
 use fanout_core::sample::chain;
 use fanout_core::tls::rustls_config;
 use fanout_core::{
-    Document, ErrorKind, FetchError, Fetched, Protocol, Request, Response, StartError, Target,
+    BodyAs, Document, ErrorKind, FetchError, Fetched, Protocol, Request, Response, StartError,
+    Target,
 };
 
 /// The TLS stack, for `fanout list`.
 pub(crate) const TLS: &str = "compio-tls 0.10 (futures-rustls), rustls 0.23 (ring)";
 
 /// cyper's client for `protocol` (hyper-util's pool inside, shared by clones),
-/// with rustls trusting only the target's CA.
+/// with rustls trusting only the target's CA (without one, the OS store).
 pub(crate) fn build(target: &Target, protocol: Protocol) -> Result<cyper::Client, StartError> {
     // ALPN offers what the client may speak; cleartext is HTTP/1.1 unless
     // HTTP/2 is asked for (prior knowledge, `http2_only` in hyper-util).
@@ -41,13 +42,13 @@ pub(crate) async fn get(client: cyper::Client, req: Request) -> Fetched {
     }
     let resp = rb.send().await.map_err(|e| error(e, true))?;
     let status = resp.status().as_u16();
-    if req.decode_json(status) {
-        // cyper's JSON API: the body collected, then serde_json.
-        let doc: Document = resp.json().await.map_err(|e| error(e, false))?;
-        return Ok(Response::json(status, doc));
-    }
-    let body = resp.bytes().await.map_err(|e| error(e, false))?;
-    Ok(Response::bytes(status, body))
+    // cyper's JSON API: the body collected, then serde_json.
+    let err = |e| error(e, false);
+    Ok(match req.body_as(status) {
+        BodyAs::Bytes => Response::bytes(status, resp.bytes().await.map_err(err)?),
+        BodyAs::Document => Response::json(status, resp.json::<Document>().await.map_err(err)?),
+        BodyAs::Value => Response::value(status, resp.json().await.map_err(err)?),
+    })
 }
 
 /// Classifies a cyper error; `head`: before the response head arrived. A

@@ -55,6 +55,7 @@ impl Row for Compio {
             Model::AsyncIoUring,
         )
         .with_tls(client::TLS)
+        .with_roots(fanout_core::tls::NATIVE_ROOTS)
         .with_protocols(ANY_PROTOCOL)
     }
 

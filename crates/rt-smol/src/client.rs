@@ -12,7 +12,6 @@
 
 use std::error::Error;
 use std::net::TcpStream;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -20,7 +19,8 @@ use fanout_core::row::ANY_PROTOCOL;
 use fanout_core::sample::chain;
 use fanout_core::tls::rustls_config;
 use fanout_core::{
-    Document, ErrorKind, FetchError, Fetched, Protocol, Request, Response, StartError, Target,
+    BodyAs, Document, ErrorKind, FetchError, Fetched, Protocol, Request, Response, StartError,
+    Target,
 };
 use futures_rustls::TlsConnector;
 use futures_util::future::Either;
@@ -39,9 +39,6 @@ use smol_hyper::rt::{FuturesIo, SmolExecutor};
 const SELECT_ONLY: &str = "libcurl was compiled without HAVE_POLL, so it waits with select() and \
      fails every socket numbered 1024 or more; build with the workspace's .cargo/config.toml \
      (CFLAGS=-DHAVE_POLL), or add -DHAVE_POLL to your own CFLAGS, then rebuild";
-
-/// The CA bundle of a target without a CA: an empty file.
-const NO_CA: &str = "/dev/null";
 
 /// isahc's retry, declared for both fault checks (see the README).
 const ISAHC_RETRY: &str = "libcurl sends a request once more on a fresh connection when a reused \
@@ -76,6 +73,19 @@ impl Client {
         }
     }
 
+    /// The roots the client trusts against a target without a CA: isahc's
+    /// default `TrustStore::native()`, which asks libcurl's rustls backend
+    /// for rustls-platform-verifier (`CURLSSLOPT_NATIVE_CA`); and the OS
+    /// store read by rustls-native-certs for hyper.
+    pub fn roots(self) -> &'static str {
+        match self {
+            Client::Isahc => {
+                "the OS store (isahc's default TrustStore::native(): libcurl's CURLSSLOPT_NATIVE_CA, rustls-platform-verifier)"
+            }
+            Client::Hyper => fanout_core::tls::NATIVE_ROOTS,
+        }
+    }
+
     /// The HTTP versions the client can be held to.
     pub fn protocols(self) -> &'static [Protocol] {
         // Both: hyper's `auto` is the pool of `conn::http1` connections.
@@ -105,10 +115,11 @@ impl Client {
             Client::Isahc => {
                 // The target's CA file is the only root: curl's rustls
                 // backend reads CAINFO alone (no CAPATH, no native store).
-                // Without one, an empty bundle file, so every certificate
-                // fails (libcurl refuses an empty in-memory bundle as a bad
-                // argument, on every request, HTTPS or not).
-                let trust = TrustStore::from_file(target.ca_path().unwrap_or(Path::new(NO_CA)));
+                // Without one, isahc's default (`Client::roots`).
+                let trust = match &target.ca {
+                    Some(ca) => TrustStore::from_file(ca),
+                    None => TrustStore::native(),
+                };
                 let negotiation = match protocol {
                     Protocol::Auto => VersionNegotiation::latest_compatible(),
                     Protocol::Http1 => VersionNegotiation::http11(),
@@ -176,13 +187,14 @@ async fn isahc_get(c: &isahc::HttpClient, req: Request) -> Fetched {
         .await
         .map_err(|e| FetchError::new(isahc_kind(&e).in_head(), e))?;
     let status = resp.status().as_u16();
-    if req.decode_json(status) {
-        // isahc's JSON API: reads the body whole, then serde_json.
-        let doc: Document = resp
-            .json()
-            .await
-            .map_err(|e| FetchError::new(isahc_kind(&e).in_body(), e))?;
-        return Ok(Response::json(status, doc));
+    // isahc's JSON API: reads the body whole, then serde_json.
+    fn err<E: Error + Send + Sync + 'static>(e: E) -> FetchError {
+        FetchError::new(isahc_kind(&e).in_body(), e)
+    }
+    match req.body_as(status) {
+        BodyAs::Document => return Ok(Response::json(status, resp.json().await.map_err(err)?)),
+        BodyAs::Value => return Ok(Response::value(status, resp.json().await.map_err(err)?)),
+        BodyAs::Bytes => {}
     }
     let body = resp
         .bytes()
@@ -270,15 +282,18 @@ async fn collect(resp: hyper::Response<hyper::body::Incoming>) -> Result<(u16, B
     Ok((status, body))
 }
 
-/// Hands a body over as bytes, or as the decoded document.
+/// Hands a body over as bytes, or decoded (the document, or any JSON value).
 fn finish(req: &Request, status: u16, body: Bytes) -> Fetched {
-    if req.decode_json(status) {
-        // hyper has no JSON API: its users collect, then serde_json.
-        let doc: Document =
-            serde_json::from_slice(&body).map_err(|e| FetchError::new(ErrorKind::Decode, e))?;
-        return Ok(Response::json(status, doc));
-    }
-    Ok(Response::bytes(status, body))
+    // hyper has no JSON API: its users collect, then serde_json.
+    let err = |e| FetchError::new(ErrorKind::Decode, e);
+    Ok(match req.body_as(status) {
+        BodyAs::Bytes => Response::bytes(status, body),
+        BodyAs::Document => Response::json(
+            status,
+            serde_json::from_slice::<Document>(&body).map_err(err)?,
+        ),
+        BodyAs::Value => Response::value(status, serde_json::from_slice(&body).map_err(err)?),
+    })
 }
 
 /// core's `ErrorKind::from_hyper_chain`, with an HTTP/2 stream reset or

@@ -94,6 +94,7 @@ impl Row for Smol {
         let runtime = format!("smol (Executor on {} threads)", cores());
         let d = Description::new(runtime, self.client.name(), Model::Async)
             .with_tls(self.client.tls())
+            .with_roots(self.client.roots())
             .with_protocols(self.client.protocols())
             .with_async_idiom(self.idiom)
             .with_deviations(self.client.deviations());

@@ -27,6 +27,12 @@ pub struct Bare {
 /// Runs `plan` against `target` in the bare loop on a fresh multi-thread
 /// runtime (built, with the client, before the clock starts).
 pub fn fan_out(plan: &Plan, target: &Target) -> Result<Bare, StartError> {
+    if target.foreign.is_some() {
+        return Err(StartError(
+            "the bare loop verifies the project's own server's bodies: it runs against that server only"
+                .into(),
+        ));
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

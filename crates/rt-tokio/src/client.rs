@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use fanout_core::{
-    Document, ErrorKind, FetchError, Fetched, Protocol, Request, Response, StartError, Target,
+    BodyAs, Document, ErrorKind, FetchError, Fetched, Protocol, Request, Response, StartError,
+    Target,
 };
 use http_body_util::{BodyExt, Empty};
 use hyper_rustls::HttpsConnector;
@@ -58,13 +59,31 @@ impl Client {
         }
     }
 
+    /// The roots the client trusts against a target without a CA: reqwest's
+    /// default, rustls-platform-verifier (on Linux the OS store), and the OS
+    /// store read by rustls-native-certs for hyper (hyper-rustls's
+    /// `with_native_roots`); none for the cleartext-only ureq-proto client.
+    pub fn roots(self) -> Option<&'static str> {
+        match self {
+            Client::Reqwest => Some(
+                "the OS store (rustls-platform-verifier 0.7, reqwest's default; on Linux it reads the OS store with rustls-native-certs)",
+            ),
+            Client::Hyper | Client::HyperTuned => Some(fanout_core::tls::NATIVE_ROOTS),
+            Client::Lean => None,
+        }
+    }
+
     /// Builds the client for `target` and `protocol` (inside the runtime:
     /// hyper-util's pool spawns tasks).
     pub(crate) fn build(self, target: &Target, protocol: Protocol) -> Result<Built, StartError> {
-        let ca = target.ca_pem().ok();
+        let ca = match &target.ca {
+            Some(_) => Some(target.ca_pem().map_err(StartError)?),
+            None => None,
+        };
         match self {
             Client::Reqwest => {
                 let mut b = reqwest::Client::builder();
+                // Without a CA, reqwest's own roots (`Client::roots`).
                 if let Some(pem) = &ca {
                     // The target's CA is the only root (`tls_certs_only`).
                     let cert = reqwest::Certificate::from_pem(pem)
@@ -128,15 +147,12 @@ pub(crate) async fn reqwest_get(c: reqwest::Client, req: Request) -> Fetched {
     }
     let resp = rb.send().await.map_err(|e| reqwest_error(e, true))?;
     let status = resp.status().as_u16();
-    if req.decode_json(status) {
-        let doc = resp
-            .json::<Document>()
-            .await
-            .map_err(|e| reqwest_error(e, false))?;
-        return Ok(Response::json(status, doc));
-    }
-    let body = resp.bytes().await.map_err(|e| reqwest_error(e, false))?;
-    Ok(Response::bytes(status, body))
+    let err = |e| reqwest_error(e, false);
+    Ok(match req.body_as(status) {
+        BodyAs::Bytes => Response::bytes(status, resp.bytes().await.map_err(err)?),
+        BodyAs::Document => Response::json(status, resp.json::<Document>().await.map_err(err)?),
+        BodyAs::Value => Response::value(status, resp.json().await.map_err(err)?),
+    })
 }
 
 /// One GET with hyper-util's legacy `Client`.
@@ -163,13 +179,13 @@ pub(crate) async fn hyper_get(c: Hyper, req: Request) -> Fetched {
         .await
         .map_err(|e| FetchError::new(ErrorKind::from_hyper_chain(&e).in_body(), e))?
         .to_bytes();
-    if req.decode_json(status) {
-        // hyper has no JSON API: its users collect, then serde_json.
-        let doc: Document =
-            serde_json::from_slice(&body).map_err(|e| FetchError::new(ErrorKind::Decode, e))?;
-        return Ok(Response::json(status, doc));
-    }
-    Ok(Response::bytes(status, body))
+    // hyper has no JSON API: its users collect, then serde_json.
+    let err = |e| FetchError::new(ErrorKind::Decode, e);
+    Ok(match req.body_as(status) {
+        BodyAs::Bytes => Response::bytes(status, body),
+        BodyAs::Document => Response::json(status, serde_json::from_slice(&body).map_err(err)?),
+        BodyAs::Value => Response::value(status, serde_json::from_slice(&body).map_err(err)?),
+    })
 }
 
 /// Classifies a reqwest error; `head`: before the response head arrived.

@@ -23,7 +23,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
-use fanout_core::{Document, ErrorKind, FetchError, Fetched, Request, Response};
+use fanout_core::{BodyAs, Document, ErrorKind, FetchError, Fetched, Request, Response};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use ureq_proto::BodyMode;
@@ -194,11 +194,14 @@ async fn fetch(idle: &Idle, req: Request) -> Fetched {
             .push((authority, stream));
     }
 
-    if req.decode_json(status) {
-        // ureq-proto has no JSON API: collect, then serde_json, as hyper's users do.
-        let doc: Document =
-            serde_json::from_slice(&body).map_err(|e| FetchError::new(ErrorKind::Decode, e))?;
-        return Ok(Response::json(status, doc));
-    }
-    Ok(Response::bytes(status, Bytes::from(body)))
+    // ureq-proto has no JSON API: collect, then serde_json, as hyper's users do.
+    let err = |e| FetchError::new(ErrorKind::Decode, e);
+    Ok(match req.body_as(status) {
+        BodyAs::Bytes => Response::bytes(status, Bytes::from(body)),
+        BodyAs::Document => Response::json(
+            status,
+            serde_json::from_slice::<Document>(&body).map_err(err)?,
+        ),
+        BodyAs::Value => Response::value(status, serde_json::from_slice(&body).map_err(err)?),
+    })
 }

@@ -145,6 +145,9 @@ impl Row for Tokio {
             .with_tls(client::TLS)
             .with_protocols(ANY_PROTOCOL)
             .with_async_idiom(self.idiom);
+        if let Some(roots) = self.client.roots() {
+            d = d.with_roots(roots);
+        }
         if let Some(base) = self.variant_of {
             d = d.variant_of(base);
         }
@@ -155,6 +158,7 @@ impl Row for Tokio {
             Client::HyperTuned => d.tuned(client::TUNED),
             Client::Lean => Description {
                 tls: None,
+                roots: None,
                 ..d.with_protocols(HTTP1_ONLY)
                     .tuned(client::LEAN)
                     .with_focus(Focus::Memory)

@@ -18,7 +18,7 @@ pub(super) type CheckFn = fn(&Kit) -> Result<(), String>;
 
 /// Every check, by name, in the order run: `timeout` last, since the
 /// server keeps the abandoned requests until their delay ends.
-pub(super) const ALL: [(&str, CheckFn); 15] = [
+pub(super) const ALL: [(&str, CheckFn); 16] = [
     ("bodies", bodies),
     ("json", json),
     ("heartbeat", heartbeat),
@@ -33,6 +33,7 @@ pub(super) const ALL: [(&str, CheckFn); 15] = [
     ("untrusted", untrusted),
     ("http1", http1),
     ("http2", http2),
+    ("foreign", foreign),
     ("timeout", timeout),
 ];
 
@@ -338,6 +339,84 @@ fn protocol_used(kit: &Kit, protocol: Protocol) -> Result<(), String> {
         }
         Ok(())
     })
+}
+
+/// `foreign`: the same rules against a foreign server (`--url`), here the
+/// kit's server behind URL templates: a 2xx (not only 200) succeeds; a JSON
+/// answer of any shape is decoded (`/stats`, which is not the project's
+/// document) and a byte body read, both successes with their content not
+/// verified; a body that is not JSON under a JSON plan is `decode`, a 503
+/// `status`. Over HTTPS: with the server's CA every request succeeds;
+/// without it, the row's usual roots ([`crate::Description::roots`]) do not
+/// hold the server's throwaway CA, so every request is a `tls` error —
+/// verification stays on.
+fn foreign(kit: &Kit) -> Result<(), String> {
+    let addr = &kit.target.addr;
+    let at = |url: &str| Target::foreign(&format!("http://{addr}{url}")).map_err(|e| e.to_string());
+    let json = |n| Plan {
+        format: Format::Json,
+        ..Plan::new(n, Duration::ZERO)
+    };
+    let unverified = |_: &Plan, out: &Outcome, _: &ServerStats| match out
+        .samples
+        .iter()
+        .find(|s| !s.ok() || s.verified)
+    {
+        Some(s) => Err(format!(
+            "request {} to a foreign server ended as {} (verified {}), expected a success with its content not verified",
+            s.id,
+            s.error.map_or("ok", ErrorKind::as_str),
+            s.verified
+        )),
+        None => Ok(()),
+    };
+    let all = |kind: ErrorKind| {
+        move |_: &Plan, out: &Outcome, _: &ServerStats| match out
+            .samples
+            .iter()
+            .find(|s| s.error != Some(kind))
+        {
+            Some(s) => Err(format!(
+                "request {} to a foreign server ended as {}, expected {kind}",
+                s.id,
+                s.error.map_or("ok", ErrorKind::as_str)
+            )),
+            None => Ok(()),
+        }
+    };
+    let n = if kit.sequential() { 4 } else { 8 };
+    kit.run_at(&at("/stats")?, json(n), &unverified)
+        .map_err(|e| format!("JSON of another shape: {e}"))?;
+    kit.run_at(
+        &at("/status/201")?,
+        Plan::new(n, Duration::ZERO),
+        &unverified,
+    )
+    .map_err(|e| format!("a 201: {e}"))?;
+    kit.run_at(
+        &at("/delay/0?id={i}&bytes=64")?,
+        json(n),
+        &all(ErrorKind::Decode),
+    )
+    .map_err(|e| format!("a body that is not JSON: {e}"))?;
+    kit.run_at(&at("/status/503")?, json(n), &all(ErrorKind::Status))
+        .map_err(|e| format!("a 503: {e}"))?;
+    if !kit.has_tls() {
+        return Ok(());
+    }
+    let https = Target::foreign(&format!("https://{addr}/stats")).map_err(|e| e.to_string())?;
+    let tls = |n| Plan {
+        tls: true,
+        ..json(n)
+    };
+    let with_ca = Target {
+        ca: kit.target.ca.clone(),
+        ..https.clone()
+    };
+    kit.run_at(&with_ca, tls(n), &unverified)
+        .map_err(|e| format!("HTTPS with the server's CA: {e}"))?;
+    kit.run_at(&https, tls(4), &all(ErrorKind::Tls))
+        .map_err(|e| format!("HTTPS trusting the row's usual roots: {e}"))
 }
 
 /// `timeout`: a request stalled for 5 s with a 300 ms timeout ends as

@@ -57,14 +57,23 @@ impl<'a> Kit<'a> {
     /// just before; checks that every request has its sample, in plan
     /// order; then gives the verdict.
     pub(super) fn run(&self, p: Plan, verdict: Verdict<'_>) -> Result<(), String> {
+        self.run_at(&self.target, p, verdict)
+    }
+
+    /// [`Kit::run`] with another target on the same server (a foreign
+    /// server's URL template pointing at it, or another CA).
+    pub(super) fn run_at(
+        &self,
+        target: &Target,
+        p: Plan,
+        verdict: Verdict<'_>,
+    ) -> Result<(), String> {
         p.validate().map_err(|e| e.to_string())?;
+        target.check(&p).map_err(|e| e.to_string())?;
         if let Some(why) = self.desc.unsupported(&p) {
             return Err(format!("the row declares it cannot run this plan: {why}"));
         }
-        let mut session = self
-            .row
-            .start(&self.target)
-            .map_err(|e| format!("start: {e}"))?;
+        let mut session = self.row.start(target).map_err(|e| format!("start: {e}"))?;
         self.server.reset_stats();
         let out = session.fan_out(&p).map_err(|e| format!("fan-out: {e}"))?;
         let stats = self.server.stats();

@@ -19,6 +19,7 @@
 //! | `https` | 30 × 20 ms, HTTPS, ~2 KiB JSON | every document decoded and verified over TLS, the CA being the only root trusted; the server completed a handshake |
 //! | `untrusted` | 6 × 0 ms, HTTPS to a server whose certificate is from another CA | 6 `tls` errors and no success: certificate verification is on |
 //! | `http1`, `http2` | 20 × 20 ms, 10 at once, HTTPS when the row has TLS, else cleartext (h2c) | for each protocol the row can be held to: the server answered every request over that protocol and none over the other |
+//! | `foreign` | 8 × 0 ms (4 when sequential) against the server as a foreign server (`--url` templates): `/stats` (JSON of another shape), `/status/201`, `/delay/0?…` under a JSON plan, `/status/503`; then `https://…/stats` with and without the CA | any JSON decoded and a 2xx a success, content not verified; a body that is not JSON a `decode` error, a 503 `status`; over HTTPS all succeed with the CA and all are `tls` errors with the row's usual roots |
 //! | `timeout` | 4 × 5 s, timeout 300 ms | every sample a `timeout`, each within timeout + 1 s |
 //!
 //! A row without a TLS stack ([`crate::Description::tls`] is `None`) skips

@@ -8,7 +8,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use super::request::{Request, finish, not_started, requests, timed};
+use super::request::{Expect, Request, finish, not_started, requests, timed};
 use crate::heartbeat::Heartbeat;
 use crate::plan::Plan;
 use crate::sample::{Fetched, Outcome, Sample};
@@ -18,11 +18,12 @@ use crate::target::Target;
 /// between requests — the blocking loop of the original demo.
 pub fn sequential<F: Fn(&Request) -> Fetched>(plan: &Plan, target: &Target, fetch: F) -> Outcome {
     let reqs = requests(plan, target);
+    let expect = Expect::new(plan, target);
     let hb = Heartbeat::new(plan.heartbeat);
     let t0 = Instant::now();
     let mut samples = Vec::with_capacity(reqs.len());
     for req in &reqs {
-        samples.push(timed(plan, t0, req, &fetch));
+        samples.push(timed(&expect, t0, req, &fetch));
         hb.tick();
     }
     finish(samples, t0, &hb)
@@ -55,6 +56,7 @@ where
     F: Fn(&Request) -> Fetched + Sync,
 {
     let reqs = requests(plan, target);
+    let expect = Expect::new(plan, target);
     let hb = Arc::new(Heartbeat::new(plan.heartbeat));
     let ticker = hb.spawn_thread();
     let slots = Slots {
@@ -66,9 +68,9 @@ where
     std::thread::scope(|s| {
         for req in &reqs {
             slots.acquire();
-            let (thread_tx, slots, fetch) = (tx.clone(), &slots, &fetch);
+            let (thread_tx, slots, fetch, expect) = (tx.clone(), &slots, &fetch, &expect);
             let spawned = std::thread::Builder::new().spawn_scoped(s, move || {
-                let sample = timed(plan, t0, req, fetch);
+                let sample = timed(expect, t0, req, fetch);
                 slots.release();
                 let _ = thread_tx.send(sample);
             });
@@ -141,7 +143,7 @@ impl ThreadPool {
         F: Fn(&Request) -> Fetched + Send + Sync + 'static,
     {
         let reqs = requests(plan, target);
-        let shared = Arc::new((plan.clone(), fetch));
+        let shared = Arc::new((Expect::new(plan, target), fetch));
         let hb = Arc::new(Heartbeat::new(plan.heartbeat));
         let ticker = hb.spawn_thread();
         let (tx, rx) = mpsc::channel::<Sample>();
@@ -156,8 +158,8 @@ impl ThreadPool {
             }
             let (tx, shared, id) = (tx.clone(), Arc::clone(&shared), req.id);
             let job: Job = Box::new(move || {
-                let (plan, fetch) = &*shared;
-                let _ = tx.send(timed(plan, t0, &req, fetch));
+                let (expect, fetch) = &*shared;
+                let _ = tx.send(timed(expect, t0, &req, fetch));
             });
             match self.queue.as_ref().map(|q| q.send(job)) {
                 Some(Ok(())) => outstanding += 1,

@@ -11,7 +11,7 @@ use async_lock::{Semaphore, SemaphoreGuardArc};
 use futures_util::stream::{self, FuturesUnordered, StreamExt};
 
 use super::executor::{Executor, Spawn};
-use super::request::{Request, finish, requests};
+use super::request::{Expect, Request, finish, requests};
 use super::task::{RequestTask, Shared, Ticker};
 use crate::heartbeat::Heartbeat;
 use crate::plan::Plan;
@@ -86,7 +86,8 @@ where
         let shared = Arc::new(Shared {
             exec: exec.clone(),
             fetch,
-            plan: plan.clone(),
+            timeout: plan.timeout,
+            expect: Expect::new(plan, target),
             t0: Instant::now(),
         });
         let t0 = shared.t0;

@@ -38,7 +38,7 @@ mod task;
 pub use self::blocking::{ThreadPool, sequential, thread_per_request};
 pub use self::executor::{Executor, Spawn};
 pub use self::idioms::{AsyncIdiom, run};
-pub use self::request::{Request, requests, to_sample};
+pub use self::request::{BodyAs, Expect, Request, requests, to_sample};
 pub use self::task::{RequestTask, Shared, Ticker};
 
 #[cfg(test)]

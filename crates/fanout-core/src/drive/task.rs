@@ -9,16 +9,18 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::executor::Executor;
-use super::request::{Request, to_sample};
+use super::request::{Expect, Request, to_sample};
 use crate::heartbeat::Heartbeat;
-use crate::plan::Plan;
 use crate::sample::{ErrorKind, Fetched, Sample};
 
 /// What every request task of one fan-out shares.
 pub struct Shared<E, F> {
     pub(super) exec: E,
     pub(super) fetch: F,
-    pub(super) plan: Plan,
+    /// The plan's per-request timeout.
+    pub(super) timeout: Duration,
+    /// What every answer must be.
+    pub(super) expect: Expect,
     /// When the fan-out started: every start offset is from here.
     pub(super) t0: Instant,
 }
@@ -78,8 +80,7 @@ where
                 if let Some(req) = this.req.take() {
                     this.fetch.set(Some((shared.fetch)(req)));
                 }
-                this.timeout
-                    .set(Some(shared.exec.sleep(shared.plan.timeout)));
+                this.timeout.set(Some(shared.exec.sleep(shared.timeout)));
                 now
             }
         };
@@ -93,7 +94,7 @@ where
         };
         drop(this.permit.take());
         let sample = to_sample(
-            &shared.plan,
+            &shared.expect,
             *this.id,
             started - shared.t0,
             started.elapsed(),

@@ -339,25 +339,130 @@ fn a_json_plan_needs_a_decoded_document() {
         format: Format::Json,
         ..Plan::new(1, Duration::ZERO)
     };
+    let expect = Expect::new(&plan, &target());
     let t = Duration::ZERO;
-    let bytes = to_sample(&plan, 0, t, t, Ok(Response::bytes(200, b"{}".to_vec())));
+    let sample = |r: Response| to_sample(&expect, 0, t, t, Ok(r));
+    let bytes = sample(Response::bytes(200, b"{}".to_vec()));
     assert_eq!(bytes.error, Some(ErrorKind::Decode));
-    let doc = to_sample(
-        &plan,
-        0,
-        t,
-        t,
-        Ok(Response::json(200, Document::new(0, 256))),
-    );
+    let doc = sample(Response::json(200, Document::new(0, 256)));
     assert!(doc.ok() && doc.verified);
-    let other = to_sample(
-        &plan,
-        0,
-        t,
-        t,
-        Ok(Response::json(200, Document::new(1, 256))),
-    );
+    let other = sample(Response::json(200, Document::new(1, 256)));
     assert_eq!(other.error, Some(ErrorKind::BodyMismatch));
-    let status = to_sample(&plan, 0, t, t, Ok(Response::bytes(503, Vec::new())));
+    let status = sample(Response::bytes(503, Vec::new()));
     assert_eq!(status.error, Some(ErrorKind::Status));
+    // A generic value is not the document, verified field by field.
+    let value = sample(Response::value(200, serde_json::json!({"id": 0})));
+    assert_eq!(value.error, Some(ErrorKind::BodyMismatch));
+    let created = sample(Response::json(201, Document::new(0, 256)));
+    assert_eq!(
+        created.error,
+        Some(ErrorKind::Status),
+        "the project's server answers 200"
+    );
+}
+
+#[test]
+fn requests_say_how_to_read_each_answer() {
+    let json = Plan {
+        format: Format::Json,
+        ..Plan::new(2, Duration::ZERO)
+    };
+    let own = &requests(&json, &target())[1];
+    assert_eq!(
+        &*own.url,
+        "http://127.0.0.1:9/delay/0?id=1&bytes=256&format=json"
+    );
+    assert_eq!(
+        [200, 201, 503].map(|s| own.body_as(s)),
+        [BodyAs::Document, BodyAs::Bytes, BodyAs::Bytes]
+    );
+    let foreign = Target::foreign("http://127.0.0.1:9/items/{i}").unwrap();
+    let req = &requests(&json, &foreign)[1];
+    assert_eq!(&*req.url, "http://127.0.0.1:9/items/1");
+    assert_eq!(
+        [200, 204, 299, 301, 404].map(|s| req.body_as(s)),
+        [
+            BodyAs::Value,
+            BodyAs::Value,
+            BodyAs::Value,
+            BodyAs::Bytes,
+            BodyAs::Bytes
+        ]
+    );
+    let bytes = &requests(&Plan::new(1, Duration::ZERO), &foreign)[0];
+    assert_eq!(bytes.body_as(200), BodyAs::Bytes);
+}
+
+#[test]
+fn a_foreign_answer_is_checked_for_status_decoding_and_its_echo() {
+    let json = Plan {
+        format: Format::Json,
+        ..Plan::new(1, Duration::ZERO)
+    };
+    let t = Duration::ZERO;
+    let foreign = Target::foreign("http://127.0.0.1:9/delay/1?i={i}&tag=x+y&k={i}&k=2").unwrap();
+    let judge = |plan: &Plan, target: &Target, id: u64, r: Response| {
+        let s = to_sample(&Expect::new(plan, target), id, t, t, Ok(r));
+        (s.error, s.verified)
+    };
+    // No echo: a 2xx with a decoded body succeeds, its content unverified.
+    let any = serde_json::json!({"whatever": [1, 2]});
+    assert_eq!(
+        judge(&json, &foreign, 3, Response::value(201, any.clone())),
+        (None, false)
+    );
+    assert_eq!(
+        judge(&json, &foreign, 3, Response::value(404, any.clone())),
+        (Some(ErrorKind::Status), false)
+    );
+    assert_eq!(
+        judge(&json, &foreign, 3, Response::bytes(200, b"<html>".to_vec())),
+        (Some(ErrorKind::Decode), false),
+        "HTML to a JSON plan is not decoded"
+    );
+    assert_eq!(
+        judge(
+            &json,
+            &foreign,
+            3,
+            Response::json(200, Document::new(3, 256))
+        ),
+        (Some(ErrorKind::BodyMismatch), false),
+        "a foreign body is decoded as a value, not as the project's document"
+    );
+    let bytes = Plan::new(1, Duration::ZERO);
+    assert_eq!(
+        judge(
+            &bytes,
+            &foreign,
+            3,
+            Response::bytes(200, b"anything".to_vec())
+        ),
+        (None, false)
+    );
+    // httpbin's echo: `args` is the query, form-decoded, `{i}` replaced.
+    let echo = foreign.clone().echoing(crate::Echo::Args);
+    let args = |v: serde_json::Value| serde_json::json!({"args": v, "url": "ignored"});
+    let good = args(serde_json::json!({"i": "3", "tag": "x y", "k": ["3", "2"]}));
+    assert_eq!(
+        judge(&json, &echo, 3, Response::value(200, good.clone())),
+        (None, true)
+    );
+    for wrong in [
+        args(serde_json::json!({"i": "4", "tag": "x y", "k": ["4", "2"]})),
+        args(serde_json::json!({"i": "3", "tag": "x y", "k": "3"})),
+        args(serde_json::json!({"i": "3", "tag": "x y", "k": ["3", "2"], "extra": "1"})),
+        args(serde_json::json!({"i": 3, "tag": "x y", "k": ["3", "2"]})),
+        serde_json::json!({"i": "3"}),
+    ] {
+        assert_eq!(
+            judge(&json, &echo, 3, Response::value(200, wrong.clone())),
+            (Some(ErrorKind::BodyMismatch), false),
+            "{wrong}"
+        );
+    }
+    assert_eq!(
+        judge(&json, &echo, 4, Response::value(200, good)).0,
+        Some(ErrorKind::BodyMismatch)
+    );
 }

@@ -73,6 +73,10 @@ pub enum PlanError {
     /// The target is not a `HOST:PORT` address (or `http(s)://HOST:PORT`).
     #[error("target must look like HOST:PORT or http://HOST:PORT, got {0:?}")]
     Target(String),
+    /// A foreign server's URL template that cannot be used, or a plan it
+    /// cannot serve, with the reason.
+    #[error("{0}")]
+    Url(String),
 }
 
 impl Plan {

@@ -2,7 +2,32 @@
 //! the [`Scenario`] it stands for and the [`Metric`] that decides it, how
 //! `--quick` shrinks it ([`Quick`]), how its plans are labelled ([`Label`]),
 //! the load [`Generator`]s beside the rows, what the [`Criterion`] bench runs,
-//! its [`Headline`] and its [`Chart`]s.
+//! its [`Headline`] and its [`Chart`]s; and the server its plans run
+//! against ([`Server`]).
+
+use crate::target::Echo;
+
+/// The server a workload's plans run against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Server {
+    /// The project's own server (`fanout serve`), a child per cell: every
+    /// body verified by core's rule, its counters read.
+    Own,
+    /// A local httpbin — the PyPI package, in the project's Python
+    /// environment, under gunicorn — that the harness starts for the
+    /// workload: request `i` asks for `path` with `{i}` replaced, and its
+    /// answers are checked for `echo`. A foreign server: the plan's delay is
+    /// what `path` is known to take (the floor), never sent.
+    Httpbin {
+        /// The path and query template, e.g. `/delay/1?i={i}`.
+        path: &'static str,
+        /// What httpbin echoes of each request, checked.
+        echo: Echo,
+    },
+    /// The user's own server, given with `--url`: the workload runs only
+    /// then, and nothing of it but status and decoding is checked.
+    Url,
+}
 
 /// The scenario a workload stands for in the verdict: a user's situation
 /// and the one figure that decides it, read on the workload's last plan
@@ -49,6 +74,8 @@ pub enum Quick {
     TenthOfN,
     /// The last (largest) plan is dropped; the others are kept.
     DropLargest,
+    /// Kept as it is (already a few requests, or the user's own numbers).
+    Keep,
 }
 
 /// How a workload's plans are labelled.

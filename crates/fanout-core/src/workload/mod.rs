@@ -9,9 +9,12 @@ mod aspects;
 
 use std::time::Duration;
 
-pub use self::aspects::{Chart, Criterion, Generator, Headline, Label, Metric, Quick, Scenario};
+pub use self::aspects::{
+    Chart, Criterion, Generator, Headline, Label, Metric, Quick, Scenario, Server,
+};
 use crate::faults::Faults;
 use crate::plan::{Format, Plan, Protocol};
+use crate::target::Echo;
 
 /// A named preset: one or more plans and how the harness treats them.
 /// Two workloads are equal when their ids are.
@@ -47,6 +50,13 @@ pub struct Workload {
     /// workloads where the loop can matter — latency-bound, CPU-bound,
     /// memory-bound and the real API call. Elsewhere their cells say so.
     pub idioms: bool,
+    /// The server its plans run against: the project's own, a local
+    /// httpbin, or the user's (`--url`).
+    pub server: Server,
+    /// At most this many measured repeats per cell, whatever the sweep's
+    /// `--repeats` (a workload whose every run costs seconds); `None`: the
+    /// sweep's.
+    pub max_repeats: Option<u32>,
 }
 
 impl PartialEq for Workload {
@@ -84,6 +94,8 @@ const fn preset(
         in_readme: false,
         overhead: false,
         idioms: false,
+        server: Server::Own,
+        max_repeats: None,
     }
 }
 
@@ -92,7 +104,7 @@ fn ms(n: u64) -> Duration {
 }
 
 /// Every preset, in report order.
-pub const WORKLOADS: [Workload; 11] = [
+pub const WORKLOADS: [Workload; 13] = [
     Workload {
         headline: Some(Headline::Demo),
         charts: &[Chart::Heartbeat],
@@ -289,7 +301,52 @@ pub const WORKLOADS: [Workload; 11] = [
             },
         )
     },
+    Workload {
+        server: Server::Httpbin {
+            path: HTTPBIN_PATH,
+            echo: Echo::Args,
+        },
+        charts: &[Chart::Heartbeat],
+        // A run costs a second at least, five for the sequential rows:
+        // the warm-up and one measured repeat (see the budget in the README).
+        max_repeats: Some(1),
+        quick: Quick::Keep,
+        ..preset(
+            "httpbin",
+            "the tutorials' own call against their own service: 5 × GET /delay/1?i={i} at once to a local httpbin (the PyPI package under gunicorn), JSON decoded by each client's JSON API, a 100 ms heartbeat; httpbin echoes each query, so every body is verified; the floor is 1 s, a loop takes 5 s",
+            (
+                "the tutorials' call: a few httpbin /delay/1 at once while a ticker keeps time",
+                Metric::Wall,
+            ),
+            || {
+                vec![Plan {
+                    format: Format::Json,
+                    heartbeat: ms(100),
+                    ..Plan::new(5, ms(1_000))
+                }]
+            },
+        )
+    },
+    Workload {
+        server: Server::Url,
+        quick: Quick::Keep,
+        ..preset(
+            "url",
+            "your own API: the `--url` template, `{i}` each request's index, 100 requests, 10 at once (`-n`, `-c`, `--format` change them); a 2xx and, for JSON, a body the client's JSON API decodes are checked, the content is not",
+            ("your own API, through every row", Metric::Wall),
+            || {
+                vec![Plan {
+                    concurrency: Some(10),
+                    ..Plan::new(100, Duration::ZERO)
+                }]
+            },
+        )
+    },
 ];
+
+/// The `httpbin` workload's request: the tutorials' `/delay/1`, its index
+/// in the query for httpbin to echo.
+pub const HTTPBIN_PATH: &str = "/delay/1?i={i}";
 
 impl Workload {
     /// Looks a preset up by id.
@@ -304,6 +361,16 @@ impl Workload {
             .map(|w| w.id)
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// The presets a sweep runs when none are named: all but the ones that
+    /// need the user's `--url`.
+    pub fn default_set() -> Vec<Workload> {
+        WORKLOADS
+            .iter()
+            .copied()
+            .filter(|w| w.server != Server::Url)
+            .collect()
     }
 
     /// The workload whose table the project README shows.
@@ -328,6 +395,7 @@ impl Workload {
                     p.requests /= 10;
                 }
             }
+            Quick::Keep => {}
         }
         plans
     }
@@ -389,6 +457,35 @@ mod tests {
             1,
             "exactly one workload's table is in the README"
         );
+    }
+
+    #[test]
+    fn foreign_server_workloads_declare_what_they_can() {
+        let httpbin = Workload::get("httpbin").unwrap();
+        let Server::Httpbin { path, echo } = httpbin.server else {
+            panic!("httpbin runs against httpbin");
+        };
+        let plan = &httpbin.plans()[0];
+        // The path asks httpbin for the delay the plan's floor counts.
+        let secs = path["/delay/".len()..].split('?').next().unwrap();
+        assert_eq!(Duration::from_secs(secs.parse().unwrap()), plan.delay);
+        assert_eq!(echo, Echo::Args);
+        let target = crate::Target::foreign(&format!("http://127.0.0.1:1{path}"))
+            .unwrap()
+            .echoing(echo);
+        assert_eq!(target.check(plan), Ok(()));
+        assert_eq!(plan.url(&target, 3), "http://127.0.0.1:1/delay/1?i=3");
+        for w in WORKLOADS.iter().filter(|w| w.server != Server::Own) {
+            assert!(
+                w.generators.is_empty() && w.criterion == Criterion::Skip && !w.overhead,
+                "{}: load generators, criterion and the overhead run against the project's server",
+                w.id
+            );
+            assert!(w.plans().iter().all(|p| p.faults.is_none()), "{}", w.id);
+        }
+        let default: Vec<_> = Workload::default_set().iter().map(|w| w.id).collect();
+        assert!(default.contains(&"httpbin") && !default.contains(&"url"));
+        assert_eq!(default.len(), WORKLOADS.len() - 1);
     }
 
     #[test]

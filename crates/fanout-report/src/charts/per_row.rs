@@ -345,6 +345,7 @@ mod tests {
             runtime: runtime.into(),
             client: "c".into(),
             tls: None,
+            roots: None,
             model,
             idiom: Idiom::Spawn,
             protocols: Vec::new(),

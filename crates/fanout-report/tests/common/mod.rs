@@ -198,6 +198,7 @@ pub fn info(r: &R) -> RowInfo {
         runtime: r.runtime.into(),
         client: r.client.into(),
         tls: r.tls.map(str::to_string),
+        roots: r.tls.map(|_| "the OS store".to_string()),
         model: r.model,
         idiom: r.idiom,
         protocols: if r.h2 { ANY_PROTOCOL } else { HTTP1_ONLY }.to_vec(),
@@ -217,6 +218,7 @@ fn go_info() -> RowInfo {
         runtime: "Go (not found)".into(),
         client: "net/http (one Client, default Transport)".into(),
         tls: Some("Go crypto/tls".into()),
+        roots: Some("the OS store (crypto/x509 SystemCertPool)".into()),
         model: Model::Threads,
         idiom: Idiom::Goroutines,
         protocols: ANY_PROTOCOL.to_vec(),
@@ -273,7 +275,7 @@ pub fn repeat(
         peak_rss_kib: rss_kib,
         threads_peak: threads,
         exit_code: i32::from(failed > 0),
-        server,
+        server: Some(server),
     }
 }
 
@@ -491,6 +493,7 @@ pub fn results_on(host: &str, workloads: &[&str]) -> Results {
                         plan: plan.clone(),
                         status,
                         host: None,
+                        foreign: None,
                     });
                 }
             }
@@ -503,6 +506,7 @@ pub fn results_on(host: &str, workloads: &[&str]) -> Results {
                     reason: GO_MISSING.into(),
                 },
                 host: None,
+                foreign: None,
             });
         }
     }

@@ -240,7 +240,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<i32> {
         if args.json {
             println!("{}", serde_json::to_string(summary)?);
         } else {
-            print!("{}", summary.human(plan));
+            print!("{}", summary.human(plan, &target));
             if let Some(stats) = views.get(i) {
                 println!("{}", server_view(stats));
             }

@@ -26,7 +26,11 @@ pub fn measure(exe: &Path, row: &RowSpec, plan: &Plan, server: &Server) -> anyho
     // A watchdog: the plan's worst case plus slack, then SIGKILL.
     let limit = plan.projection(None) * 4 + plan.timeout + Duration::from_secs(60);
     let f = child::run(cmd, limit).with_context(|| format!("cannot run row {}", row.id()))?;
-    let server_stats = server.stats()?;
+    let server_stats = if server.has_counters() {
+        Some(server.stats()?)
+    } else {
+        None
+    };
     if f.killed {
         bail!(
             "the client did not finish within {} s and was killed",
@@ -53,7 +57,7 @@ pub fn measure(exe: &Path, row: &RowSpec, plan: &Plan, server: &Server) -> anyho
     }
     Ok(Repeat {
         summary,
-        target: server.target().addr.clone(),
+        target: server.target().to_string(),
         cpu_user_s: f.cpu_user_s,
         cpu_sys_s: f.cpu_sys_s,
         peak_rss_kib: f.peak_rss_kib,

@@ -18,6 +18,7 @@
 
 pub mod child;
 pub mod generators;
+pub mod httpbin;
 pub mod jobs;
 pub mod measure;
 pub mod overhead;

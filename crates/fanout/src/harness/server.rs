@@ -3,6 +3,8 @@
 //! memory are the client's alone and the server never outlives us), or a
 //! server on another host given by `--target`. Either way the harness reads
 //! and resets its counters over HTTP (`GET /stats`, `POST /stats/reset`).
+//! Or a foreign server (`--url`, the `httpbin` workload's), which has no
+//! counters to read.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -119,13 +121,16 @@ pub fn parse_address_lines(http: &str, https: &str) -> anyhow::Result<Target> {
 }
 
 /// Where the harness runs its cells: a server child per cell, or one
-/// server elsewhere (two hosts).
+/// server elsewhere (two hosts), or a foreign server.
 pub enum Server {
     /// A child of this process.
     Local(ServerProcess),
     /// A server started by hand (`fanout serve --allow-reset`), perhaps on
     /// another host.
     Remote(Target),
+    /// A server that is not the project's (its target has a URL template):
+    /// no counters.
+    Foreign(Target),
 }
 
 impl Server {
@@ -133,12 +138,20 @@ impl Server {
     pub fn target(&self) -> &Target {
         match self {
             Server::Local(p) => p.target(),
-            Server::Remote(t) => t,
+            Server::Remote(t) | Server::Foreign(t) => t,
         }
     }
 
-    /// Zeroes its counters (`POST /stats/reset`).
+    /// Its counters for a run, when it has any: reset before, read after.
+    pub fn has_counters(&self) -> bool {
+        !matches!(self, Server::Foreign(_))
+    }
+
+    /// Zeroes its counters (`POST /stats/reset`); nothing on a foreign server.
     pub fn reset(&self) -> anyhow::Result<()> {
+        if !self.has_counters() {
+            return Ok(());
+        }
         let base = self.target().base_url(false);
         agent()
             .post(format!("{base}/stats/reset"))
@@ -152,8 +165,15 @@ impl Server {
             })
     }
 
-    /// Its counters (`GET /stats`), less the one connection this call opens.
+    /// Its counters (`GET /stats`), less the one connection this call
+    /// opens; a foreign server has none.
     pub fn stats(&self) -> anyhow::Result<ServerStats> {
+        if !self.has_counters() {
+            bail!(
+                "{} is not the project's server: it has no counters",
+                self.target()
+            );
+        }
         let base = self.target().base_url(false);
         let mut resp = agent()
             .get(format!("{base}/stats"))

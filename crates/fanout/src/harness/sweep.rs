@@ -266,6 +266,7 @@ fn run_group(
             plan: group.plan.clone(),
             status,
             host: None,
+            foreign: None,
         });
     }
     let mut lines = Vec::new();

@@ -180,11 +180,25 @@ impl Plan {
         1 + u32::from(self.tls)
     }
 
+    /// Whether every request needs a connection of its own: keep-alive off
+    /// on a plan that can only be HTTP/1.1 (protocol `http1`, or `auto` in
+    /// cleartext, where no ALPN offers HTTP/2). Over HTTPS, `auto` lets a
+    /// client negotiate HTTP/2, where `Connection: close` means nothing.
+    pub fn connection_per_request(&self) -> bool {
+        !self.keep_alive
+            && match self.protocol {
+                Protocol::Http1 => true,
+                Protocol::Auto => !self.tls,
+                _ => false,
+            }
+    }
+
     /// The floor no client can beat: rounds of the server's delay plus one
     /// round trip each at the plan's bound (one round when everything is in
     /// flight at once), plus the round trips that open a connection — once
-    /// with keep-alive (the connections open side by side), every round
-    /// without it. At `rtt` 0 it is the rounds of the delay alone.
+    /// when connections can be reused (they open side by side), every round
+    /// when each request needs its own ([`Plan::connection_per_request`]).
+    /// At `rtt` 0 it is the rounds of the delay alone.
     pub fn floor(&self) -> Duration {
         self.projection(None)
     }
@@ -197,10 +211,10 @@ impl Plan {
         let rounds = rounds.min(u64::from(u32::MAX)) as u32;
         let setup = self.rtt.saturating_mul(self.setup_round_trips());
         let round = self.delay.saturating_add(self.rtt);
-        if self.keep_alive {
-            setup.saturating_add(round.saturating_mul(rounds))
-        } else {
+        if self.connection_per_request() {
             round.saturating_add(setup).saturating_mul(rounds)
+        } else {
+            setup.saturating_add(round.saturating_mul(rounds))
         }
     }
 }
@@ -310,14 +324,27 @@ mod tests {
         assert_eq!(api.setup_round_trips(), 2);
         assert_eq!(api.floor(), ms(2 * 25 + 10 * 45));
         assert_eq!(api.projection(Some(1)), ms(50 + 1_000 * 45));
-        // Without keep-alive every round opens its connections.
+        // Without keep-alive every round opens its connections, unless
+        // ALPN may pick HTTP/2 (one connection, `Connection: close` moot).
         let cold = Plan {
             keep_alive: false,
+            protocol: Protocol::Http1,
             ..api.clone()
         };
         assert_eq!(cold.floor(), ms(10 * (50 + 45)));
-        let http = Plan { tls: false, ..cold };
-        assert_eq!(http.floor(), ms(10 * (25 + 45)));
+        let auto = Plan {
+            protocol: Protocol::Auto,
+            ..cold.clone()
+        };
+        assert_eq!(auto.floor(), api.floor());
+        for protocol in [Protocol::Http1, Protocol::Auto] {
+            let http = Plan {
+                tls: false,
+                protocol,
+                ..cold.clone()
+            };
+            assert_eq!(http.floor(), ms(10 * (25 + 45)));
+        }
         // At rtt 0 nothing changes, keep-alive or not.
         for keep_alive in [true, false] {
             let p = Plan {

@@ -21,8 +21,8 @@ pub(crate) struct SweepArgs {
     #[arg(long, value_delimiter = ',')]
     rows: Vec<String>,
     /// Only these workloads (comma-separated: demo, latency, throughput,
-    /// c10k, payload, faults, scaling, api, tls-handshake, json, h2;
-    /// default: all).
+    /// c10k, payload, faults, scaling, api, tls-handshake, json, h2,
+    /// api-wan, h2-wan; default: all).
     #[arg(long, value_delimiter = ',')]
     workloads: Vec<String>,
     /// Measured repeats per cell, after one warm-up; they run round-robin
@@ -48,6 +48,12 @@ pub(crate) struct SweepArgs {
     /// The `--target` server's CA certificate (PEM), for the HTTPS workloads.
     #[arg(long, requires = "target")]
     ca: Option<PathBuf>,
+    /// Run every plan at this emulated network round trip (e.g. 25ms; 0 for
+    /// loopback as it is), the WAN workloads' own 25 ms included [default:
+    /// each plan's own]. With `--target`, that server must have been started
+    /// with the same `fanout serve --rtt`.
+    #[arg(long, allow_hyphen_values = true)]
+    rtt: Option<String>,
     /// The name this client host goes by in a merged report (`fanout
     /// report A B`) [default: the machine's host name].
     #[arg(long)]
@@ -68,6 +74,7 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<i32> {
     options.command = std::env::args().collect::<Vec<_>>().join(" ");
     options.host = args.host;
     options.target = super::given_target(&args.target, &args.ca)?;
+    options.rtt = args.rtt.as_deref().map(super::run::rtt).transpose()?;
     let results = harness::run(&options)?;
     eprintln!(
         "wrote {} ({} cells)",

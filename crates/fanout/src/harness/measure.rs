@@ -27,6 +27,9 @@ pub fn measure(exe: &Path, row: &RowSpec, plan: &Plan, server: &Server) -> anyho
     let limit = plan.projection(None) * 4 + plan.timeout + Duration::from_secs(60);
     let f = child::run(cmd, limit).with_context(|| format!("cannot run row {}", row.id()))?;
     let server_stats = server.stats()?;
+    if let Some(why) = super::server::rtt_mismatch(server_stats.rtt_ms, plan.rtt) {
+        bail!("{why}");
+    }
     if f.killed {
         bail!(
             "the client did not finish within {} s and was killed",

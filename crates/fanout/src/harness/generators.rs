@@ -77,7 +77,8 @@ pub fn line(
         return Err(why.into());
     }
     let server = Server::Local(
-        ServerProcess::start(exe, &[]).map_err(|e| format!("cannot start the server: {e:#}"))?,
+        ServerProcess::for_plan(exe, plan)
+            .map_err(|e| format!("cannot start the server: {e:#}"))?,
     );
     let url = plan.url(server.target(), 0);
     let mut figures = Vec::new();

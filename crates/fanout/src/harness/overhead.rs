@@ -83,7 +83,7 @@ fn one(
     stop: &Stop,
 ) -> anyhow::Result<Overhead> {
     let row = registry::find(ROW)?;
-    let server = Server::Local(ServerProcess::start(&options.exe, &[])?);
+    let server = Server::Local(ServerProcess::for_plan(&options.exe, plan)?);
     let mut driver = Vec::new();
     let mut bare = Vec::new();
     for k in 0..=PAIRS {

@@ -72,7 +72,7 @@ pub struct ServeArgs {
     /// direction is delayed by half of it, and a connection's first bytes
     /// by one more for the TCP handshake; at most 10s, whole milliseconds.
     /// 0 (the default) leaves the socket as it is.
-    #[arg(long, default_value = "0ms", value_parser = rtt, allow_hyphen_values = true)]
+    #[arg(long, default_value = "0ms", value_parser = parse_rtt, allow_hyphen_values = true)]
     pub rtt: Duration,
     /// Exit when stdin reaches EOF (for a parent process that keeps it open).
     #[arg(long, hide = true)]
@@ -130,17 +130,14 @@ fn duration(s: &str) -> Result<Duration, String> {
 
 /// A round trip to emulate: a humantime duration, whole milliseconds, at
 /// most [`fanout_core::plan::MAX_RTT`].
-pub fn rtt(s: &str) -> Result<Duration, String> {
+pub fn parse_rtt(s: &str) -> Result<Duration, String> {
     if s.trim_start().starts_with('-') {
-        return Err(format!(
-            "a round trip cannot be negative, got {s:?} (write e.g. 25ms, or 0 for none)"
-        ));
+        return Err("a round trip cannot be negative (write e.g. 25ms, or 0 for none)".into());
     }
     let d = if s.trim() == "0" {
         Duration::ZERO
     } else {
-        humantime::parse_duration(s)
-            .map_err(|e| format!("{e} in {s:?} (write e.g. 25ms, or 0 for none)"))?
+        humantime::parse_duration(s).map_err(|e| format!("{e} (write e.g. 25ms, or 0 for none)"))?
     };
     fanout_core::plan::check_rtt(d)?;
     Ok(d)

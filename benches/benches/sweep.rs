@@ -1,6 +1,7 @@
 //! The sweep: every row × every workload, each cell in a fresh child process
 //! against a server in its own process, one warm-up then 3 repeats; writes
-//! `results/` (README.md, results.json, results.csv, SVG charts).
+//! `results/` (README.md with the verdict and the pitfalls, a page per
+//! workload, results.json, results.csv, SVG charts).
 //!
 //! What it measures that the criterion bench does not: the client process's
 //! own CPU time and peak RSS (from `wait4`), its thread count, the server's

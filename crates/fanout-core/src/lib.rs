@@ -74,7 +74,7 @@ pub use drive::{AsyncIdiom, Request};
 pub use faults::{Fault, Faults};
 pub use heartbeat::{Heartbeat, HeartbeatReport};
 pub use plan::{Format, Plan, PlanError, Protocol};
-pub use row::{Clients, Description, Idiom, Model, Row, Session, StartError, Upstream};
+pub use row::{Clients, Description, Focus, Idiom, Model, Row, Session, StartError, Upstream};
 pub use sample::{Body, ErrorKind, FetchError, Fetched, Outcome, Response, Sample};
 pub use stats::ServerStats;
 pub use target::{Target, TargetServer};

@@ -8,6 +8,7 @@ use crate::drive::AsyncIdiom;
 use crate::plan::{Plan, Protocol};
 use crate::sample::Outcome;
 use crate::target::Target;
+use crate::workload::{Metric, WORKLOADS, Workload};
 
 /// How a row runs its requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -171,10 +172,10 @@ pub struct Description {
     /// `Some(what)` for a tuned variant: the settings that differ from the
     /// idiomatic row. `None` for idiomatic rows.
     pub tuned: Option<&'static str>,
-    /// Another idiom of a row that exists with the usual one (the same
-    /// runtime and client, a different loop): it runs only on the workloads
-    /// that compare idioms ([`crate::Workload::idioms`]).
-    pub idiom_variant: bool,
+    /// The workloads the row has something to say on ([`Focus`]): every
+    /// one for most rows; a variant that changes one setting runs where that
+    /// setting can matter, and its other cells say why they did not run.
+    pub focus: Focus,
     /// The row this one differs from in one setting — its idiom, or the
     /// settings a tuned variant changes — by id (`tokio-hyper-tuned` varies
     /// `tokio-hyper`). The report's pitfalls compare such pairs.
@@ -184,6 +185,71 @@ pub struct Description {
     /// and reports the outcome as a known deviation instead of a failure;
     /// the crate README must say the same.
     pub deviations: &'static [(&'static str, &'static str)],
+}
+
+/// Where a row has something to say: which workloads it runs on, decided by
+/// the workloads' properties (never by their ids). A variant that changes
+/// one setting runs where that setting can matter; on the other workloads
+/// the sweep skips it with [`Focus::why_not`], so it costs no time where it
+/// would repeat its base row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Focus {
+    /// Every workload.
+    #[default]
+    Everywhere,
+    /// Another idiom of a row that exists with the usual one (the same
+    /// runtime and client, a different loop): the workloads that compare
+    /// idioms ([`Workload::idioms`]).
+    Idioms,
+    /// A setting that matters only on HTTP/2: the workloads with a plan that
+    /// asks for HTTP/2 (all of their plans, so the row's HTTP/1.1 figure
+    /// stands beside its HTTP/2 one).
+    Http2,
+    /// A setting that matters for memory: the workloads decided by memory
+    /// per in-flight request ([`Metric::MemoryPerInFlight`]).
+    Memory,
+}
+
+impl Focus {
+    /// Its name in `fanout list`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Focus::Everywhere => "all",
+            Focus::Idioms => "idioms",
+            Focus::Http2 => "http2",
+            Focus::Memory => "memory",
+        }
+    }
+
+    /// Whether the row runs on `w`.
+    pub fn covers(self, w: &Workload) -> bool {
+        match self {
+            Focus::Everywhere => true,
+            Focus::Idioms => w.idioms,
+            Focus::Http2 => w.plans().iter().any(|p| p.protocol == Protocol::Http2),
+            Focus::Memory => w.scenario.decided_by == Metric::MemoryPerInFlight,
+        }
+    }
+
+    /// Why the row skips a workload it does not cover, naming the ones it
+    /// runs on.
+    pub fn why_not(self) -> String {
+        let what = match self {
+            Focus::Everywhere => "a row that runs everywhere",
+            Focus::Idioms => "an idiom row: idiom rows run on the workloads that compare idioms",
+            Focus::Http2 => "an HTTP/2 variant: it runs on the workloads with an HTTP/2 plan",
+            Focus::Memory => {
+                "a memory variant: it runs on the workloads decided by memory per in-flight request"
+            }
+        };
+        let ids: Vec<&str> = WORKLOADS
+            .iter()
+            .filter(|w| self.covers(w))
+            .map(|w| w.id)
+            .collect();
+        format!("{what} ({})", ids.join(", "))
+    }
 }
 
 /// Only what every client can be asked for.
@@ -213,7 +279,7 @@ impl Description {
             upstream: Upstream::Maintained,
             max_concurrency: None,
             tuned: None,
-            idiom_variant: false,
+            focus: Focus::Everywhere,
             variant_of: None,
             deviations: &[],
         }
@@ -234,13 +300,22 @@ impl Description {
 
     /// Sets the idiom of an async row driven by [`crate::drive::run`]: any
     /// idiom but `spawn` (the usual one) makes it an idiom row
-    /// ([`Description::idiom_variant`]).
+    /// ([`Focus::Idioms`]).
     pub fn with_async_idiom(self, idiom: AsyncIdiom) -> Description {
         Description {
             idiom: idiom.into(),
-            idiom_variant: idiom != AsyncIdiom::Spawn,
+            focus: if idiom == AsyncIdiom::Spawn {
+                self.focus
+            } else {
+                Focus::Idioms
+            },
             ..self
         }
+    }
+
+    /// Runs the row only on the workloads `focus` covers.
+    pub fn with_focus(self, focus: Focus) -> Description {
+        Description { focus, ..self }
     }
 
     /// Sets the protocols the client can be asked for.
@@ -329,6 +404,16 @@ impl<C> Clients<C> {
         protocol: Protocol,
         build: impl FnOnce(Protocol) -> Result<C, StartError>,
     ) -> Result<&C, StartError> {
+        self.get_mut(protocol, build).map(|c| &*c)
+    }
+
+    /// The client for `protocol`, built with `build` the first time, to
+    /// change (a row that keeps several clients per protocol adds to them).
+    pub fn get_mut(
+        &mut self,
+        protocol: Protocol,
+        build: impl FnOnce(Protocol) -> Result<C, StartError>,
+    ) -> Result<&mut C, StartError> {
         let at = match self.built.iter().position(|(p, _)| *p == protocol) {
             Some(i) => i,
             None => {
@@ -336,7 +421,7 @@ impl<C> Clients<C> {
                 self.built.len() - 1
             }
         };
-        Ok(&self.built[at].1)
+        Ok(&mut self.built[at].1)
     }
 
     /// Drops every client (their pools and connections with them).
@@ -385,4 +470,52 @@ pub trait Session {
     /// and [`Description::unsupported`]; `Err` only when the session cannot
     /// run it at all (its client for the plan's protocol cannot be built).
     fn fan_out(&mut self, plan: &Plan) -> Result<Outcome, StartError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn covered(f: Focus) -> Vec<&'static str> {
+        WORKLOADS
+            .iter()
+            .filter(|w| f.covers(w))
+            .map(|w| w.id)
+            .collect()
+    }
+
+    #[test]
+    fn each_focus_covers_the_workloads_its_property_picks() {
+        assert_eq!(covered(Focus::Everywhere).len(), WORKLOADS.len());
+        assert_eq!(
+            covered(Focus::Idioms),
+            ["latency", "throughput", "c10k", "api"]
+        );
+        assert_eq!(covered(Focus::Http2), ["h2"]);
+        assert_eq!(covered(Focus::Memory), ["c10k"]);
+    }
+
+    #[test]
+    fn the_reason_names_the_workloads_a_row_runs_on() {
+        assert_eq!(
+            Focus::Idioms.why_not(),
+            "an idiom row: idiom rows run on the workloads that compare idioms \
+             (latency, throughput, c10k, api)"
+        );
+        assert!(Focus::Http2.why_not().ends_with("HTTP/2 plan (h2)"));
+        assert!(Focus::Memory.why_not().ends_with("(c10k)"));
+    }
+
+    #[test]
+    fn another_async_idiom_makes_an_idiom_row() {
+        let d = Description::new("rt", "client", Model::Async);
+        assert_eq!(
+            d.clone().with_async_idiom(crate::AsyncIdiom::Spawn).focus,
+            Focus::Everywhere
+        );
+        assert_eq!(
+            d.with_async_idiom(crate::AsyncIdiom::JoinAll).focus,
+            Focus::Idioms
+        );
+    }
 }

@@ -8,15 +8,19 @@
 //! `protocol_used` is `http1`, `http2`, `mixed` or empty. `ceiling_multiple`
 //! is the row's req/s over the fastest load generator's on the workload
 //! (empty when none ran); the generators' own figures are in results.json.
+//! `errors_not_injected` counts the failed requests beyond those the plan's
+//! injected faults account for (all of them on a plan without faults): a
+//! row with any cannot be the verdict's choice.
 
 use fanout_core::Protocol;
 use fanout_results::CellStatus;
 
-use crate::model::{Entry, Figures, Report, Table};
+use crate::figures::Figures;
+use crate::model::{Entry, Report, Table};
 use crate::ties::Mark;
 
 /// The header, in column order.
-pub(crate) const HEADER: [&str; 47] = [
+pub(crate) const HEADER: [&str; 48] = [
     "host",
     "row",
     "workload",
@@ -64,6 +68,7 @@ pub(crate) const HEADER: [&str; 47] = [
     "max_streams",
     "handshakes",
     "resumed",
+    "errors_not_injected",
 ];
 
 /// The CSV text for every cell of every table.
@@ -184,5 +189,6 @@ fn measured(f: &Figures) -> Vec<String> {
         fig(d.max_streams),
         fig(d.handshakes),
         fig(d.resumed),
+        d.failed.to_string(),
     ]
 }

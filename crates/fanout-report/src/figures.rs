@@ -1,15 +1,13 @@
 //! [`Figures`]: what the tables show of one measured cell — its
-//! [`Derived`] medians, the per-repeat spreads the tie rule needs — and
-//! [`stand`], which sets each entry's standing against the best row of its
-//! table on the same host.
+//! [`Derived`] medians and the per-repeat spreads the tie rule needs — and
+//! [`metric`], the spread of the figure a scenario is decided by.
 
 use std::collections::BTreeMap;
 
-use fanout_core::ErrorKind;
+use fanout_core::{ErrorKind, Metric};
 use fanout_results::{Cell, Derived, GeneratorLine};
 
-use crate::model::Table;
-use crate::ties::{Better, Mark, Spread, relative, ties};
+use crate::ties::{Mark, Spread};
 
 /// A measured cell's figures.
 #[derive(Debug, Clone)]
@@ -36,7 +34,7 @@ pub(crate) struct Figures {
     pub relative: Option<(f64, f64)>,
     /// Its standing on wall time.
     pub mark: Mark,
-    /// req/s over each generator's, in the order of [`Table::generators`].
+    /// req/s over each generator's, in the order of [`crate::model::Table::generators`].
     pub generator_multiples: Vec<Option<f64>>,
     /// req/s over the fastest generator's.
     pub ceiling_multiple: Option<f64>,
@@ -118,39 +116,26 @@ pub(crate) fn figures(cell: &Cell, idle: Option<u64>) -> Option<Figures> {
     })
 }
 
-/// Sets each measured entry's standing against the best row of its host,
-/// and (on the first host, where the generators ran) its generator ratios.
-pub(crate) fn stand(t: &mut Table<'_>, hosts: &[String], generator_host: &str) {
-    let ceiling = top_generator(&t.generators).map(|c| c.req_per_s);
-    let gens: Vec<f64> = t.generators.iter().map(|g| g.req_per_s).collect();
-    for host in hosts {
-        let idx: Vec<usize> = (0..t.entries.len())
-            .filter(|&i| t.entries[i].host == *host)
-            .collect();
-        let spreads: Vec<Option<Spread>> = idx
-            .iter()
-            .map(|&i| t.entries[i].figures.as_ref().map(|f| f.wall))
-            .collect();
-        let Some(tie) = ties(&spreads, Better::Lower) else {
-            continue;
-        };
-        let best = spreads[tie.best].unwrap_or(Spread {
-            median: f64::NAN,
-            min: f64::NAN,
-            max: f64::NAN,
-        });
-        for (k, &i) in idx.iter().enumerate() {
-            let Some(f) = t.entries[i].figures.as_mut() else {
-                continue;
-            };
-            f.mark = tie.mark(k);
-            f.relative = relative(&f.wall, &best);
-            if host == generator_host {
-                f.generator_multiples = gens.iter().map(|g| ratio(f.d.req_per_s, *g)).collect();
-                f.ceiling_multiple = ceiling.and_then(|c| ratio(f.d.req_per_s, c));
-            } else {
-                f.generator_multiples = vec![None; gens.len()];
-            }
-        }
+/// The spread of the figure `m` decides by, where the cell has it (CPU per
+/// handshake only on HTTPS plans without keep-alive; memory per in-flight
+/// request only with the row's idle RSS known).
+pub(crate) fn metric(f: &Figures, m: Metric) -> Option<Spread> {
+    match m {
+        Metric::Wall => Some(f.wall),
+        Metric::CpuPerRequest => Some(f.cpu),
+        Metric::CpuPerHandshake => f.cpu_per_handshake,
+        Metric::MemoryPerInFlight => f.rss_per_inflight,
+        _ => None,
+    }
+}
+
+/// A figure on metric `m` as the workload tables show its median: a wall
+/// time with its unit (`149 ms`, `1.05 s`), the others as numbers with
+/// theirs (`9.81 µs`, `18.8 KiB`).
+pub(crate) fn shown(m: Metric, s: Spread) -> String {
+    match m {
+        Metric::Wall => crate::format::wall_range(s.median, s.median, s.median),
+        Metric::MemoryPerInFlight => format!("{} KiB", crate::format::num(s.median)),
+        _ => format!("{} µs", crate::format::num(s.median)),
     }
 }

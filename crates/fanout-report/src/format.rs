@@ -83,6 +83,19 @@ pub(crate) fn ratio2(r: f64) -> String {
     }
 }
 
+/// A ratio with its sign, two decimals below 10 (`1.00×`, `2.98×`), three
+/// significant figures above (`35.7×`, `120×`): how far one figure is from
+/// another.
+pub(crate) fn ratio_times(r: f64) -> String {
+    if !r.is_finite() {
+        NONE.into()
+    } else if r < 9.995 {
+        format!("{r:.2}×")
+    } else {
+        times(r)
+    }
+}
+
 /// A range of two ratios, `1.00–1.04`, or one figure when both print alike.
 pub(crate) fn ratio_range(lo: f64, hi: f64) -> String {
     let (a, b) = (ratio2(lo), ratio2(hi));
@@ -288,6 +301,8 @@ mod tests {
         assert_eq!(wall_range(51.0, 51.0, 51.0), "51.0 ms");
         assert_eq!(wall_range(1100.0, 1080.0, 1140.0), "1.10 s (1.08–1.14)");
         assert_eq!(ratio_range(1.0, 1.04), "1.00–1.04");
+        assert_eq!(ratio_times(1.0), "1.00×");
+        assert_eq!(ratio_times(35.714), "35.7×");
         assert_eq!(ratio_range(1.001, 1.002), "1.00");
         assert_eq!(bytes(1 << 20), "1 MiB");
         assert_eq!(md_cell("a|b\nc"), "a\\|b c");

@@ -8,11 +8,9 @@
 use fanout_core::{Idiom, Model, Plan, Upstream, WORKLOADS, Workload};
 use fanout_results::{Cell, CellStatus, GeneratorLine, Results, RowInfo};
 
-pub(crate) use crate::figures::{Figures, ratio};
-use crate::figures::{figures, stand, top_generator};
+use crate::figures::{Figures, figures, ratio, top_generator};
 use crate::format::code;
-pub(crate) use crate::names::{described, markers, row_cell, row_label, row_prose};
-use crate::ties::{Better, Spread, Ties, ties};
+use crate::ties::{Better, Spread, Ties, relative, ties};
 
 /// Everything the outputs render.
 pub(crate) struct Report<'a> {
@@ -190,7 +188,7 @@ impl<'a> Report<'a> {
                             c.row == row.id
                                 && c.workload == id
                                 && c.label == label
-                                && host_of(results, c) == host
+                                && results.host_of(c) == host
                         });
                         // One idle RSS per row is recorded, the first host's.
                         let idle = if *host == results.environment.host || !multi_host {
@@ -241,11 +239,6 @@ impl<'a> Report<'a> {
     }
 }
 
-/// The client host a cell ran on.
-pub(crate) fn host_of<'r>(results: &'r Results, cell: &'r Cell) -> &'r str {
-    cell.host.as_deref().unwrap_or(&results.environment.host)
-}
-
 /// Every row of the results in report order, followed by any row that only
 /// appears in the cells (so nothing measured is ever dropped).
 fn rows(results: &Results) -> Vec<RowInfo> {
@@ -275,15 +268,10 @@ fn rows(results: &Results) -> Vec<RowInfo> {
 fn hosts(results: &Results) -> Vec<String> {
     let mut candidates = vec![results.environment.host.clone()];
     candidates.extend(results.merged.iter().map(|e| e.host.clone()));
-    candidates.extend(
-        results
-            .cells
-            .iter()
-            .map(|c| host_of(results, c).to_string()),
-    );
+    candidates.extend(results.cells.iter().map(|c| results.host_of(c).to_string()));
     let mut hosts: Vec<String> = Vec::new();
     for h in candidates {
-        let used = results.cells.iter().any(|c| host_of(results, c) == h);
+        let used = results.cells.iter().any(|c| results.host_of(c) == h);
         if used && !hosts.contains(&h) {
             hosts.push(h);
         }
@@ -332,4 +320,41 @@ fn generators_of<'r>(results: &'r Results, workload: &str) -> Vec<&'r GeneratorL
         }
     }
     out
+}
+
+/// Sets each measured entry's standing against the best row of its host,
+/// and (on the first host, where the generators ran) its generator ratios.
+fn stand(t: &mut Table<'_>, hosts: &[String], generator_host: &str) {
+    let ceiling = top_generator(&t.generators).map(|c| c.req_per_s);
+    let gens: Vec<f64> = t.generators.iter().map(|g| g.req_per_s).collect();
+    for host in hosts {
+        let idx: Vec<usize> = (0..t.entries.len())
+            .filter(|&i| t.entries[i].host == *host)
+            .collect();
+        let spreads: Vec<Option<Spread>> = idx
+            .iter()
+            .map(|&i| t.entries[i].figures.as_ref().map(|f| f.wall))
+            .collect();
+        let Some(tie) = ties(&spreads, Better::Lower) else {
+            continue;
+        };
+        let best = spreads[tie.best].unwrap_or(Spread {
+            median: f64::NAN,
+            min: f64::NAN,
+            max: f64::NAN,
+        });
+        for (k, &i) in idx.iter().enumerate() {
+            let Some(f) = t.entries[i].figures.as_mut() else {
+                continue;
+            };
+            f.mark = tie.mark(k);
+            f.relative = relative(&f.wall, &best);
+            if host == generator_host {
+                f.generator_multiples = gens.iter().map(|g| ratio(f.d.req_per_s, *g)).collect();
+                f.ceiling_multiple = ceiling.and_then(|c| ratio(f.d.req_per_s, c));
+            } else {
+                f.generator_multiples = vec![None; gens.len()];
+            }
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! Workloads with several plans. Plans labelled by protocol — an HTTP/1.1
-//! plan and an HTTP/2 plan of the same fan-out ([`Label::ByProtocol`]) —
+//! plan and an HTTP/2 plan of the same fan-out
+//! ([`fanout_core::workload::Label::ByProtocol`]) —
 //! get one table with both side by side per row; any other set of plans
 //! (by N) gets a matrix of median wall times, a column per plan. Either way
 //! each plan's full table follows, folded away.
@@ -7,30 +8,15 @@
 use std::fmt::Write as _;
 
 use fanout_core::Protocol;
-use fanout_core::workload::Label;
 
+use crate::figures::Figures;
 use crate::format::{NONE, code, duration_ms, floor_ms, num, plan_shape_n, ratio2, wall_range};
 use crate::md::MdTable;
-use crate::model::{Entry, Fate, Figures, Report, Table, row_cell};
+use crate::model::{Entry, Fate, Report, Table};
+use crate::names::row_cell;
+use crate::protocols::{h2_vs_h1, protocol_pair};
 use crate::tables::{fate_word, fates, plan_section, push_notes};
 use crate::ties::Mark;
-
-/// The HTTP/1.1 and HTTP/2 plans of a workload labelled by protocol.
-pub(crate) fn protocol_pair<'t, 'a>(
-    tables: &[&'t Table<'a>],
-) -> Option<(&'t Table<'a>, &'t Table<'a>)> {
-    let [a, b] = tables else {
-        return None;
-    };
-    if a.workload.is_none_or(|w| w.label != Label::ByProtocol) {
-        return None;
-    }
-    match (a.plan.protocol, b.plan.protocol) {
-        (Protocol::Http1, Protocol::Http2) => Some((a, b)),
-        (Protocol::Http2, Protocol::Http1) => Some((b, a)),
-        _ => None,
-    }
-}
 
 /// A median wall with the mark of its standing: `, fastest` or `, tied`.
 fn marked(f: &Figures, text: String) -> String {
@@ -47,23 +33,6 @@ fn wall_or_fate(e: &Entry<'_>) -> String {
         Fate::Measured(f) => marked(f, wall_range(f.d.wall_ms, f.d.wall_min_ms, f.d.wall_max_ms)),
         fate => fate_word(&fate).into(),
     }
-}
-
-/// HTTP/2 against HTTP/1.1 for one row: the ratio of medians, and whether
-/// the two ranges overlap (the same tie rule as every table).
-pub(crate) fn h2_vs_h1(h1: &Figures, h2: &Figures) -> Option<(f64, &'static str)> {
-    let r = h2.wall.median / h1.wall.median;
-    if !r.is_finite() {
-        return None;
-    }
-    let verdict = if h1.wall.overlaps(&h2.wall) {
-        "within noise"
-    } else if r < 1.0 {
-        "HTTP/2 faster"
-    } else {
-        "HTTP/2 slower"
-    };
-    Some((r, verdict))
 }
 
 /// The side-by-side table of an HTTP/1.1 and an HTTP/2 plan.
@@ -100,7 +69,7 @@ pub(crate) fn protocol_table(r: &Report<'_>, h1: &Table<'_>, h2: &Table<'_>) -> 
         line.push(wall_or_fate(b));
         let (fa, fb) = (a.figures.as_ref(), b.figures.as_ref());
         line.push(match fa.zip(fb).and_then(|(x, y)| h2_vs_h1(x, y)) {
-            Some((ratio, verdict)) => format!("{}×, {verdict}", ratio2(ratio)),
+            Some((ratio, verdict)) => format!("{}×, {}", ratio2(ratio), verdict.as_str()),
             None => NONE.into(),
         });
         let pair = |f: &dyn Fn(&Figures) -> String| {

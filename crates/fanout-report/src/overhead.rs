@@ -1,8 +1,9 @@
 //! The harness-overhead section: on each workload where the sweep measured
 //! it ([`Results::overhead`]), the same client through the driver and in a
 //! bare loop, alternately. Shown: the ratio of the medians (driver ÷ bare)
-//! of wall time and of CPU, the least and greatest ratio of a pair, and
-//! whether each target (≤ 1.02× wall, ≤ 1.05× CPU) is met.
+//! of wall time, of CPU and of memory per in-flight request, the least and
+//! greatest ratio of a pair, and whether each target (≤ 1.02× wall, ≤ 1.05×
+//! CPU, ≤ 1.02× memory) is met.
 
 use std::fmt::Write as _;
 
@@ -15,6 +16,8 @@ use crate::md::MdTable;
 pub(crate) const WALL_TARGET: f64 = 1.02;
 /// The most the driver may add to CPU, as a ratio.
 pub(crate) const CPU_TARGET: f64 = 1.05;
+/// The most the driver may add to memory per in-flight request, as a ratio.
+pub(crate) const MEMORY_TARGET: f64 = 1.02;
 
 /// Driver ÷ bare for one figure: the ratio of medians and the range of the
 /// per-pair ratios.
@@ -34,25 +37,39 @@ pub(crate) struct Ratio {
 
 /// The ratio of one figure (`pick` takes wall or CPU from a pair).
 pub(crate) fn ratio(o: &Overhead, pick: fn(&(f64, f64)) -> f64) -> Option<Ratio> {
-    let driver = median(o.driver.iter().map(pick).collect());
-    let bare = median(o.bare.iter().map(pick).collect());
-    let pairs: Vec<f64> = o
+    let pairs: Vec<(f64, f64)> = o
         .driver
         .iter()
         .zip(&o.bare)
-        .map(|(d, b)| pick(d) / pick(b))
+        .map(|(d, b)| (pick(d), pick(b)))
+        .collect();
+    ratio_of(&pairs)
+}
+
+/// Driver ÷ bare memory per in-flight request, when it was measured.
+pub(crate) fn memory_ratio(o: &Overhead) -> Option<Ratio> {
+    ratio_of(&o.memory.as_ref()?.per_in_flight())
+}
+
+/// The ratio of medians of (driver, bare) pairs, with the pairs' range.
+fn ratio_of(pairs: &[(f64, f64)]) -> Option<Ratio> {
+    let driver = median(pairs.iter().map(|p| p.0).collect());
+    let bare = median(pairs.iter().map(|p| p.1).collect());
+    let each: Vec<f64> = pairs
+        .iter()
+        .map(|(d, b)| d / b)
         .filter(|r| r.is_finite())
         .collect();
     let r = driver / bare;
-    if pairs.is_empty() || !r.is_finite() {
+    if each.is_empty() || !r.is_finite() {
         return None;
     }
     Some(Ratio {
         driver,
         bare,
         ratio: r,
-        min: pairs.iter().copied().fold(f64::INFINITY, f64::min),
-        max: pairs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        min: each.iter().copied().fold(f64::INFINITY, f64::min),
+        max: each.iter().copied().fold(f64::NEG_INFINITY, f64::max),
     })
 }
 
@@ -112,26 +129,31 @@ pub(crate) fn section(out: &mut String, results: &Results, multi_host: bool) {
             code(&results.environment.host)
         );
     }
-    let mut t = MdTable::numeric(
-        [
-            "Workload",
-            "Row",
-            "Pairs",
-            "Wall driver / bare",
-            "Wall driver ÷ bare",
-            "Wall target",
-            "CPU driver / bare",
-            "CPU driver ÷ bare",
-            "CPU target",
-        ]
-        .map(String::from)
-        .to_vec(),
-        2,
-    );
+    // Sweeps from before memory was measured keep their table.
+    let with_memory = results.overhead.iter().any(|o| o.memory.is_some());
+    let mut header = vec![
+        "Workload",
+        "Row",
+        "Pairs",
+        "Wall driver / bare",
+        "Wall driver ÷ bare",
+        "Wall target",
+        "CPU driver / bare",
+        "CPU driver ÷ bare",
+        "CPU target",
+    ];
+    if with_memory {
+        header.extend([
+            "Memory / in-flight driver / bare",
+            "Memory driver ÷ bare",
+            "Memory target",
+        ]);
+    }
+    let mut t = MdTable::numeric(header.into_iter().map(String::from).collect(), 2);
     for o in &results.overhead {
         let wall = ratio(o, |p| p.0);
         let cpu = ratio(o, |p| p.1);
-        t.push(vec![
+        let mut line = vec![
             code(&o.workload),
             code(&o.row),
             num(o.driver.len().min(o.bare.len()) as f64),
@@ -149,9 +171,28 @@ pub(crate) fn section(out: &mut String, results: &Results, multi_host: bool) {
             }),
             with_range(cpu),
             verdict(cpu, CPU_TARGET),
-        ]);
+        ];
+        if with_memory {
+            let memory = memory_ratio(o);
+            line.extend([
+                memory.map_or(NONE.into(), |r| {
+                    format!("{:.1} / {:.1} KiB", r.driver / 1024.0, r.bare / 1024.0)
+                }),
+                with_range(memory),
+                verdict(memory, MEMORY_TARGET),
+            ]);
+        }
+        t.push(line);
     }
     out.push_str(&t.render());
+    if with_memory {
+        let _ = writeln!(
+            out,
+            "\nMemory per in-flight request is (peak RSS − idle RSS) ÷ requests in flight, each \
+             program's idle RSS from a one-request run; target ≤ {}×.",
+            ratio2(MEMORY_TARGET)
+        );
+    }
 }
 
 #[cfg(test)]
@@ -164,6 +205,7 @@ mod tests {
             row: "tokio-reqwest".into(),
             driver,
             bare,
+            memory: None,
         }
     }
 
@@ -181,5 +223,25 @@ mod tests {
         let c = ratio(&x, |p| p.1).unwrap();
         assert_eq!(verdict(Some(c), CPU_TARGET), "**missed** (1.100× > 1.05×)");
         assert_eq!(ratio(&o(vec![], vec![]), |p| p.0), None);
+    }
+
+    #[test]
+    fn memory_is_per_in_flight_request_above_each_programs_idle() {
+        let mut x = o(vec![(1.0, 1.0)], vec![(1.0, 1.0)]);
+        assert_eq!(memory_ratio(&x), None, "not measured");
+        x.memory = Some(fanout_results::OverheadMemory {
+            in_flight: 1_024,
+            idle_rss_kib: (12_000, 11_000),
+            driver_rss_kib: vec![12_000 + 25_600, 12_000 + 25_000],
+            bare_rss_kib: vec![11_000 + 25_000, 11_000 + 25_000],
+        });
+        let m = memory_ratio(&x).unwrap();
+        // 25 600 KiB over 1 024 requests = 25 KiB each, against 24.4 KiB.
+        assert!(
+            (m.max - 1.024).abs() < 1e-9 && (m.min - 1.0).abs() < 1e-9,
+            "{m:?}"
+        );
+        assert!((m.ratio - 1.012).abs() < 1e-9, "{m:?}");
+        assert_eq!(verdict(Some(m), MEMORY_TARGET), "met (1.012× ≤ 1.02×)");
     }
 }

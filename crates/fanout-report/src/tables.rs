@@ -13,12 +13,14 @@ use std::fmt::Write as _;
 use fanout_core::Protocol;
 use fanout_results::GeneratorLine;
 
+use crate::figures::{Figures, ratio};
 use crate::format::{
     NONE, code, duration_ms, floor_ms, int, num, one_line, plan_shape, projection_s, ratio_range,
     times, wall_range,
 };
 use crate::md::MdTable;
-use crate::model::{Entry, Fate, Figures, Report, Table, ratio, row_cell};
+use crate::model::{Entry, Fate, Report, Table};
+use crate::names::row_cell;
 use crate::ties::Mark;
 
 /// A column of a plan's table.
@@ -112,7 +114,7 @@ impl Col {
             Col::ProtocolUsed => f.protocol_used.into(),
             Col::Connections => num(d.connections),
             Col::MaxStreams => num(d.max_streams),
-            Col::Errors => errors(d.errors, d.requests),
+            Col::Errors => errors(t, d.errors, d.failed, d.requests),
         }
     }
 }
@@ -151,13 +153,24 @@ pub(crate) fn relative(f: &Figures) -> String {
     }
 }
 
-fn errors(errors: u64, requests: u64) -> String {
+/// `0`, `12 of 3 000 (0.4 %)`; on a plan with injected faults, whether
+/// they are all the faults account for (`as injected`) or how many are
+/// not (a row with those cannot win the verdict).
+fn errors(t: &Table<'_>, errors: u64, failed: u64, requests: u64) -> String {
     if errors == 0 {
-        "0".into()
-    } else {
-        let pct = 100.0 * errors as f64 / requests.max(1) as f64;
-        format!("{} of {} ({} %)", int(errors), int(requests), num(pct))
+        return "0".into();
     }
+    let pct = 100.0 * errors as f64 / requests.max(1) as f64;
+    let mut s = format!("{} of {} ({} %", int(errors), int(requests), num(pct));
+    if !t.plan.faults.is_none() {
+        if failed == 0 {
+            s.push_str(", as injected");
+        } else {
+            s.push_str(&format!("; {} not injected", int(failed)));
+        }
+    }
+    s.push(')');
+    s
 }
 
 fn columns(r: &Report<'_>, t: &Table<'_>) -> Vec<Col> {

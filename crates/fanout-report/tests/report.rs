@@ -1,22 +1,22 @@
 //! Behaviour of the report beyond the snapshots: which files `render`
-//! returns, what the README says about charts without data, odd and empty
+//! returns, what a page says about a chart without data, odd and empty
 //! inputs rendering without a panic, rows and workloads the results name
-//! but this fanout does not know, and what `merge` and `compare` refuse,
-//! note and match.
+//! but this fanout does not know — and, on the same synthetic results,
+//! what `fanout_results`' `merge` and `compare` refuse, note and match.
 
 mod common;
 
 use common::{file, results, results_on, section};
-use fanout_report::{Verdict, compare, merge, merge_noted, readme_block, render};
-use fanout_results::{CellStatus, Results};
+use fanout_report::render;
+use fanout_results::{CellStatus, Results, Verdict, compare, merge, merge_noted};
 
 fn names(files: &[(String, Vec<u8>)]) -> Vec<&str> {
     files.iter().map(|(n, _)| n.as_str()).collect()
 }
 
 #[test]
-fn every_chart_with_data_is_returned_and_embedded() {
-    let files = render(&results()).unwrap();
+fn every_page_and_chart_with_data_is_returned_and_embedded() {
+    let files = render(&results()).unwrap().files;
     let mut got = names(&files);
     got.sort_unstable();
     assert_eq!(
@@ -27,23 +27,65 @@ fn every_chart_with_data_is_returned_and_embedded() {
             "demo-heartbeat.svg",
             "h2-protocols.svg",
             "idioms-tokio-reqwest.svg",
+            "idioms.md",
             "json-cpu.svg",
+            "methods.md",
             "results.csv",
             "scaling.svg",
+            "summary.svg",
             "throughput-cpu.svg",
             "throughput-rate.svg",
             "tls-handshake-cpu.svg",
+            "workloads/api.md",
+            "workloads/c10k.md",
+            "workloads/demo.md",
+            "workloads/faults.md",
+            "workloads/h2.md",
+            "workloads/json.md",
+            "workloads/latency.md",
+            "workloads/scaling.md",
+            "workloads/throughput.md",
+            "workloads/tls-handshake.md",
         ]
     );
-    let readme = file(&files, "README.md");
+    let pages: String = files
+        .iter()
+        .filter(|(n, _)| n.ends_with(".md"))
+        .map(|(n, b)| {
+            let text = String::from_utf8(b.clone()).unwrap();
+            // Links from a workload page lead up a directory.
+            if n.starts_with("workloads/") {
+                text.replace("](../", "](")
+            } else {
+                text
+            }
+        })
+        .collect();
     for (name, bytes) in &files {
-        if let Some(stem) = name.strip_suffix(".svg") {
-            assert!(
-                readme.contains(&format!("]({stem}.svg)")),
-                "{name} not embedded"
-            );
+        if name.ends_with(".svg") {
+            assert!(pages.contains(&format!("]({name})")), "{name} not embedded");
             let svg = String::from_utf8(bytes.clone()).unwrap();
             assert!(svg.starts_with("<svg") && svg.contains("</svg>"), "{name}");
+        }
+    }
+    // Every local link of every page leads to a file that was rendered.
+    for (name, bytes) in files.iter().filter(|(n, _)| n.ends_with(".md")) {
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        let dir = name.rsplit_once('/').map_or("", |(d, _)| d);
+        for link in text.split("](").skip(1).filter_map(|t| t.split(')').next()) {
+            let target = link.split('#').next().unwrap();
+            if target.is_empty() || target.starts_with("http") {
+                continue;
+            }
+            let path = match target.strip_prefix("../") {
+                Some(up) => up.to_string(),
+                None if dir.is_empty() => target.to_string(),
+                None => format!("{dir}/{target}"),
+            };
+            assert!(
+                path == "results.json" || files.iter().any(|(n, _)| *n == path),
+                "{name} links to {target}, which is not rendered"
+            );
         }
     }
     let svg = file(&files, "h2-protocols.svg");
@@ -57,16 +99,35 @@ fn every_chart_with_data_is_returned_and_embedded() {
 }
 
 #[test]
-fn a_chart_without_data_is_not_returned_and_the_readme_says_why() {
-    let files = render(&results_on("bench-a", &["latency"])).unwrap();
-    assert!(!names(&files).contains(&"scaling.svg"));
-    let readme = file(&files, "README.md");
+fn the_scaling_chart_has_a_panel_per_group_of_rows() {
+    let svg = file(&render(&results()).unwrap().files, "scaling.svg");
+    for panel in [
+        "blocking clients and threads",
+        "tokio",
+        "smol",
+        "reference programs",
+    ] {
+        assert!(svg.contains(&format!("\n{panel}\n")), "no panel {panel}");
+    }
+}
+
+#[test]
+fn a_chart_without_data_is_not_returned_and_its_page_says_why() {
+    let mut r = results_on("bench-a", &["c10k"]);
+    for row in &mut r.rows {
+        row.idle_rss_kib = None;
+    }
+    let files = render(&r).unwrap().files;
+    assert!(!names(&files).contains(&"c10k-memory.svg"));
+    let page = file(&files, "workloads/c10k.md");
     assert!(
-        readme.contains(
-            "*No chart `scaling.svg` (Wall time vs N on scaling (log-log)): no `scaling` cell ran.*"
+        page.contains(
+            "*No chart `c10k-memory.svg` (Client memory per in-flight request on c10k): no cell ran with the row's idle RSS known.*"
         ),
-        "{readme}"
+        "{page}"
     );
+    // A workload not in the results gets no page and no chart link.
+    assert!(!names(&files).iter().any(|n| n.contains("scaling")));
 }
 
 #[test]
@@ -75,11 +136,11 @@ fn no_cells_render_a_readme_that_says_so() {
     r.cells.clear();
     r.generators.clear();
     r.overhead.clear();
-    let files = render(&r).unwrap();
-    let readme = file(&files, "README.md");
+    let rendered = render(&r).unwrap();
+    let readme = file(&rendered.files, "README.md");
     assert!(readme.contains("## No data"), "{readme}");
-    assert_eq!(file(&files, "results.csv").lines().count(), 1);
-    assert!(!readme_block(&r).contains('|'));
+    assert_eq!(file(&rendered.files, "results.csv").lines().count(), 1);
+    assert!(!rendered.readme_block.contains('|'));
 }
 
 #[test]
@@ -102,11 +163,14 @@ fn odd_numbers_do_not_panic() {
     }
     r.overhead[0].bare.clear();
     r.generators[0].req_per_s = f64::NAN;
-    let files = render(&r).unwrap();
-    assert!(file(&files, "README.md").contains("*no repeats*"));
-    let _ = readme_block(&r);
+    let files = render(&r).unwrap().files;
+    assert!(
+        files
+            .iter()
+            .any(|(_, b)| String::from_utf8_lossy(b).contains("*no repeats*"))
+    );
     let c = compare(&r, &results(), 5.0);
-    assert!(!c.markdown().is_empty());
+    assert!(!fanout_report::comparison_markdown(&c).is_empty());
 }
 
 #[test]
@@ -117,20 +181,24 @@ fn unknown_rows_and_workloads_are_rendered_not_dropped() {
     odd.label = "future-workload".into();
     odd.row = "mystery-row".into();
     r.cells.push(odd);
-    let readme = file(&render(&r).unwrap(), "README.md");
-    let s = section(&readme, "### `future-workload`");
+    let files = render(&r).unwrap().files;
+    let s = file(&files, "workloads/future-workload.md");
     assert!(
         s.contains("A workload this version of fanout does not know"),
         "{s}"
     );
     assert!(s.contains("| `mystery-row` |"), "{s}");
-    assert!(readme.contains("| `mystery-row` | *not described in results.json* |"));
+    let methods = file(&files, "methods.md");
+    assert!(methods.contains("| `mystery-row` | *not described in results.json* |"));
+    assert!(file(&files, "README.md").contains("(workloads/future-workload.md)"));
 }
 
 #[test]
-fn the_readme_block_holds_the_in_readme_workloads_table() {
-    let block = readme_block(&results());
-    assert!(block.contains("Plan: 1\u{202f}000 × 100 ms, unbounded; floor 100 ms."));
+fn the_readme_block_holds_the_verdict_and_the_in_readme_workloads_table() {
+    let block = render(&results()).unwrap().readme_block;
+    assert!(block.starts_with("| Scenario |"), "{block}");
+    assert!(block.contains("](results/workloads/latency.md)"), "{block}");
+    assert!(block.contains("1\u{202f}000 × 100 ms, unbounded; floor 100 ms"));
     assert_eq!(block.matches("| Row |").count(), 1, "{block}");
 }
 
@@ -170,7 +238,12 @@ fn merge_refuses_what_cannot_be_combined() {
 fn merge_unions_rows_tags_cells_and_notes_what_it_leaves_out() {
     let a = results_on("bench-a", &["latency"]);
     let mut b = results_on("bench-b", &["latency"]);
-    b.rows[7].runtime = "CPython 3.12.1 (project venv)".into();
+    let i = b
+        .rows
+        .iter()
+        .position(|r| r.id == "python-aiohttp-gather")
+        .unwrap();
+    b.rows[i].runtime = "CPython 3.12.1 (project venv)".into();
     let mut extra = b.rows[2].clone();
     extra.id = "only-on-b".into();
     b.rows.push(extra);
@@ -178,7 +251,7 @@ fn merge_unions_rows_tags_cells_and_notes_what_it_leaves_out() {
     let r = &m.results;
     assert_eq!(r.rows.len(), a.rows.len() + 1);
     assert_eq!(
-        r.rows[7].runtime, a.rows[7].runtime,
+        r.rows[i].runtime, a.rows[i].runtime,
         "the first description wins"
     );
     assert_eq!(r.row("only-on-b").unwrap().idle_rss_kib, None);
@@ -237,7 +310,7 @@ fn compare_matches_by_host_once_merged() {
 #[test]
 fn consecutive_sweeps_rank_rows_alike_unless_a_pair_flips() {
     let old = results();
-    let same = fanout_report::stability(&old, &old, 10.0);
+    let same = fanout_results::stability(&old, &old, 10.0);
     assert!(same.rankings > 0, "{same:?}");
     assert_eq!((same.agree, same.flipped.len()), (same.rankings, 0));
 
@@ -258,7 +331,7 @@ fn consecutive_sweeps_rank_rows_alike_unless_a_pair_flips() {
             r.summary.wall_ms *= 100.0;
         }
     }
-    let s = fanout_report::stability(&old, &new, 10.0);
+    let s = fanout_results::stability(&old, &new, 10.0);
     assert!(s.agree < s.rankings && !s.flipped.is_empty(), "{s:?}");
     assert!(
         s.flipped[0].contains(&new.cells[fast].row),
@@ -267,9 +340,11 @@ fn consecutive_sweeps_rank_rows_alike_unless_a_pair_flips() {
     );
     let mut with = new.clone();
     with.stability = Some(s);
-    let readme = file(&render(&with).unwrap(), "README.md");
+    let files = render(&with).unwrap().files;
+    let methods = file(&files, "methods.md");
     assert!(
-        section(&readme, "## Between sweeps").contains("rankings agree"),
-        "{readme}"
+        section(&methods, "## Between sweeps").contains("rankings agree"),
+        "{methods}"
     );
+    assert!(file(&files, "README.md").contains("rankings agree with the previous sweep"));
 }

@@ -1,21 +1,26 @@
 //! Snapshot tests of whole rendered outputs for the synthetic results of
-//! `common` (hyperfine's `src/export/tests.rs` is the model): the README
-//! and its sections — a table with measured, skipped, unsupported and
-//! failed rows and a tie at the top, the HTTP/1.1 × HTTP/2 side-by-side
-//! table, the idioms, the harness overhead — the project README block,
-//! results.csv, a comparison with every verdict, and a table merged from
-//! two hosts. Regenerate with `INSTA_UPDATE=always cargo test -p
+//! `common` (hyperfine's `src/export/tests.rs` is the model): the results
+//! README — its verdict and its pitfalls on their own too — the workload
+//! pages (a table with measured, skipped, unsupported and failed rows and
+//! a tie at the top, HTTPS tables, the HTTP/1.1 × HTTP/2 side-by-side
+//! table), the idioms page, the harness overhead, the project README
+//! block, results.csv, a comparison with every verdict, and a table merged
+//! from two hosts. Regenerate with `INSTA_UPDATE=always cargo test -p
 //! fanout-report` and review the `.snap` files.
 
 mod common;
 
 use common::{file, results, results_on, section};
-use fanout_report::{compare, merge, readme_block, render};
-use fanout_results::{Cell, CellStatus, Results};
+use fanout_report::{comparison_markdown, render};
+use fanout_results::{Cell, CellStatus, Results, compare, merge};
 use insta::assert_snapshot;
 
+fn page(name: &str) -> String {
+    file(&render(&results()).expect("renders").files, name)
+}
+
 fn readme() -> String {
-    file(&render(&results()).expect("renders"), "README.md")
+    page("README.md")
 }
 
 #[test]
@@ -24,59 +29,79 @@ fn the_whole_readme() {
 }
 
 #[test]
+fn the_verdict() {
+    // Ties at the top, a row left out for a failure beyond the injected
+    // faults, a reference language without its toolchain, a scenario with
+    // a figure no row has.
+    assert_snapshot!(section(&readme(), "## Verdict"));
+}
+
+#[test]
+fn the_pitfalls() {
+    // HTTP/2 at the stream cap with a tuned fix, a tuned setting, a
+    // one-task idiom on unbounded plans, TLS sessions never resumed.
+    assert_snapshot!(section(&readme(), "## Pitfalls, measured"));
+}
+
+#[test]
 fn a_table_with_every_fate_and_errors_by_kind() {
     // faults: measured rows (a tie at the top), the sequential row skipped,
     // the reference row failed, the Go row unsupported (no toolchain).
-    assert_snapshot!(section(&readme(), "### `faults`"));
+    assert_snapshot!(page("workloads/faults.md"));
 }
 
 #[test]
 fn a_table_with_a_tie_a_load_generator_and_a_skip() {
-    assert_snapshot!(section(&readme(), "### `latency`"));
+    assert_snapshot!(page("workloads/latency.md"));
 }
 
 #[test]
 fn an_https_table_with_handshakes_and_resumption() {
-    assert_snapshot!(section(&readme(), "### `tls-handshake`"));
+    assert_snapshot!(page("workloads/tls-handshake.md"));
 }
 
 #[test]
 fn an_https_table_with_the_protocol_used() {
     // api: the client's default protocol over TLS — HTTP/2 by ALPN for some
     // rows, HTTP/1.1 for others, "mixed" where the repeats disagreed.
-    assert_snapshot!(section(&readme(), "### `api`"));
+    assert_snapshot!(page("workloads/api.md"));
 }
 
 #[test]
 fn http1_and_http2_side_by_side() {
-    assert_snapshot!(section(&readme(), "### `h2`"));
+    assert_snapshot!(page("workloads/h2.md"));
 }
 
 #[test]
-fn the_idioms_section() {
-    assert_snapshot!(section(&readme(), "## Idioms"));
+fn the_idioms_page() {
+    assert_snapshot!(page("idioms.md"));
+}
+
+#[test]
+fn the_methods_page() {
+    assert_snapshot!(page("methods.md"));
 }
 
 #[test]
 fn the_overhead_section_measured_and_not() {
     assert_snapshot!(
         "overhead_measured",
-        section(&readme(), "## Harness overhead")
+        section(&page("methods.md"), "## Harness overhead")
     );
     let mut quick = results_on("bench-a", &["demo"]);
     quick.settings.quick = true;
-    let text = file(&render(&quick).unwrap(), "README.md");
+    let text = file(&render(&quick).unwrap().files, "methods.md");
     assert_snapshot!("overhead_quick", section(&text, "## Harness overhead"));
 }
 
 #[test]
 fn the_project_readme_block() {
-    assert_snapshot!(readme_block(&results()));
+    assert_snapshot!(render(&results()).unwrap().readme_block);
 }
 
 #[test]
 fn the_csv() {
-    assert_snapshot!(file(&render(&results()).unwrap(), "results.csv"));
+    assert_snapshot!(page("results.csv"));
 }
 
 /// Multiplies every repeat's wall time of a cell.
@@ -133,7 +158,7 @@ pub fn old_and_new() -> (Results, Results) {
 fn a_comparison_with_every_verdict() {
     let (old, new) = old_and_new();
     let c = compare(&old, &new, 5.0);
-    assert_snapshot!(c.markdown());
+    assert_snapshot!(comparison_markdown(&c));
     let slower: Vec<String> = c.slower().iter().map(|c| c.name()).collect();
     assert_eq!(
         slower,
@@ -156,8 +181,11 @@ fn a_table_merged_from_two_hosts() {
         scale(c, &[1.1, 1.12, 1.09]);
     }
     let merged = merge(vec![a, b]).expect("merges");
-    let text = file(&render(&merged).unwrap(), "README.md");
-    assert_snapshot!("merged_latency", section(&text, "### `latency`"));
-    assert_snapshot!("merged_h2", section(&text, "### `h2`"));
-    assert_snapshot!("merged_environment", section(&text, "## Environment"));
+    let files = render(&merged).unwrap().files;
+    assert_snapshot!("merged_latency", file(&files, "workloads/latency.md"));
+    assert_snapshot!("merged_h2", file(&files, "workloads/h2.md"));
+    assert_snapshot!(
+        "merged_environment",
+        section(&file(&files, "methods.md"), "## Environment")
+    );
 }

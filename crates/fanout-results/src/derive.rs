@@ -1,9 +1,11 @@
 //! [`Derived`]: the figures the report shows for one cell, computed from its
-//! repeats — medians, with min–max where a spread is shown.
+//! repeats — medians, with min–max where a spread is shown — and the
+//! requests that failed beyond the faults the plan injected.
 
 use fanout_core::Protocol;
 
-use super::{Cell, Repeat};
+use crate::injected::{beyond, injected_errors};
+use crate::model::{Cell, Repeat};
 
 /// Figures derived from one cell's repeats.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -49,6 +51,11 @@ pub struct Derived {
     pub max_streams: f64,
     /// Failed requests summed over all repeats.
     pub errors: u64,
+    /// Of those, the ones beyond what the plan's injected faults account
+    /// for ([`crate::injected_errors`]), summed over all repeats: on a plan
+    /// without faults, every failed request. A cell with any cannot be the
+    /// best of a scenario.
+    pub failed: u64,
     /// Requests summed over all repeats.
     pub requests: u64,
     /// Wall as a multiple of the plan's floor (`None` when the delay is 0).
@@ -88,6 +95,7 @@ impl Cell {
         let wall_ms = median(walls.clone());
         let floor_ms = self.plan.floor().as_secs_f64() * 1e3;
         let protocols: Vec<_> = reps.iter().map(protocol_of).collect();
+        let injected = injected_errors(&self.plan);
         Some(Derived {
             wall_ms,
             wall_min_ms: walls.iter().copied().fold(f64::INFINITY, f64::min),
@@ -121,6 +129,10 @@ impl Cell {
                 r.server.http1.max_streams.max(r.server.http2.max_streams) as f64
             }),
             errors: reps.iter().map(|r| r.summary.failed()).sum(),
+            failed: reps
+                .iter()
+                .map(|r| beyond(&r.summary.errors, &injected))
+                .sum(),
             requests: reps.iter().map(|r| r.summary.requests).sum(),
             floor_multiple: (floor_ms > 0.0).then(|| wall_ms / floor_ms),
         })

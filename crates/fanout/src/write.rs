@@ -1,7 +1,8 @@
 //! The one writer: every file the harness produces goes through here, and
 //! none is ever left half-written. A results directory is built whole in a
 //! temporary directory beside it — `results.json` plus what the report
-//! renders in memory ([`fanout_report::render`]) — then swapped into place;
+//! renders in memory ([`fanout_report::render`], once per write: the pages
+//! and charts, and the project README's block) — then swapped into place;
 //! the project README's generated block is replaced through a temporary
 //! file and a rename; an interrupted sweep's finished cells are saved the
 //! same way beside the previous results.
@@ -38,17 +39,20 @@ pub fn results(results: &Results, out: &Path) -> anyhow::Result<()> {
     directory(out, results, json.as_bytes())
 }
 
-/// Re-renders the report in `out` from its `results.json`.
-pub fn rerender(out: &Path) -> anyhow::Result<Results> {
+/// Re-renders the report in `out` from its `results.json`, after
+/// `prepare` (which may complete what an older file lacks); `results.json`
+/// itself is kept byte for byte.
+pub fn rerender(out: &Path, prepare: impl FnOnce(&mut Results)) -> anyhow::Result<Results> {
     let json = out.join("results.json");
-    let loaded = Results::load(&json)?;
+    let mut loaded = Results::load(&json)?;
+    prepare(&mut loaded);
     let bytes = std::fs::read(&json).with_context(|| format!("cannot read {}", json.display()))?;
     directory(out, &loaded, &bytes)?;
     Ok(loaded)
 }
 
 fn directory(out: &Path, results: &Results, json: &[u8]) -> anyhow::Result<()> {
-    let files = fanout_report::render(results)?;
+    let rendered = fanout_report::render(results)?;
     let dir = parent(out);
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let tmp = tempfile::Builder::new()
@@ -56,12 +60,16 @@ fn directory(out: &Path, results: &Results, json: &[u8]) -> anyhow::Result<()> {
         .tempdir_in(dir)
         .with_context(|| format!("cannot create a temporary directory in {}", dir.display()))?;
     std::fs::write(tmp.path().join("results.json"), json)?;
-    for (name, bytes) in &files {
-        std::fs::write(tmp.path().join(name), bytes)
-            .with_context(|| format!("cannot write {name}"))?;
+    for (name, bytes) in &rendered.files {
+        let path = tmp.path().join(name);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {name}"))?;
     }
     swap_into_place(tmp, out)?;
-    project_readme(results, out)
+    project_readme(&rendered.readme_block, out)
 }
 
 /// Replaces directory `out` with the temporary directory `tmp`; on failure
@@ -85,8 +93,8 @@ pub fn swap_into_place(tmp: tempfile::TempDir, out: &Path) -> anyhow::Result<()>
 }
 
 /// When `out` is a project's `results/` (a `README.md` with the generated
-/// block's markers beside it), replaces that block.
-fn project_readme(results: &Results, out: &Path) -> anyhow::Result<()> {
+/// block's markers beside it), replaces that block with `block`.
+fn project_readme(block: &str, out: &Path) -> anyhow::Result<()> {
     if out.file_name().is_none_or(|n| n != "results") {
         return Ok(());
     }
@@ -101,7 +109,6 @@ fn project_readme(results: &Results, out: &Path) -> anyhow::Result<()> {
     if b < a {
         return Ok(());
     }
-    let block = fanout_report::readme_block(results);
     atomically(
         &readme,
         format!("{}{start}\n{block}\n{}", &text[..a], &text[b..]).as_bytes(),

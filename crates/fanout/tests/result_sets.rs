@@ -2,7 +2,9 @@
 //! `fanout compare` tells a row slowed on purpose from noise and fails CI
 //! with `--fail-on-slower`; `fanout sweep --target` runs against a server
 //! started by hand (which must allow the counter reset), and `fanout report
-//! A B` merges two hosts' sets with a host column.
+//! A B` merges two hosts' sets with a host column; `fanout report` renders
+//! the committed `results/results.json` (a copy of it) into the report's
+//! layout without measuring again.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -170,14 +172,73 @@ fn two_hosts_sweep_one_server_and_merge_into_one_report() {
         merged.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
+    let page = std::fs::read_to_string(merged.join("workloads/demo.md")).unwrap();
+    assert!(page.contains("| Host |"), "no host column:\n{page}");
+    assert!(page.contains("alpha") && page.contains("beta"));
     let readme = std::fs::read_to_string(merged.join("README.md")).unwrap();
-    assert!(
-        readme.contains("| Host |") || readme.contains("Host |"),
-        "no host column"
-    );
-    assert!(readme.contains("alpha") && readme.contains("beta"));
+    assert!(readme.contains("Hosts merged: `alpha`, `beta`"), "{readme}");
     let r = Results::load_any(&merged).unwrap();
     let hosts: std::collections::BTreeSet<_> =
         r.cells.iter().filter_map(|c| c.host.clone()).collect();
     assert_eq!(hosts.into_iter().collect::<Vec<_>>(), ["alpha", "beta"]);
+}
+
+#[test]
+fn report_re_renders_the_committed_results_without_measuring() {
+    let committed = fanout::paths::root().join("results/results.json");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("copy");
+    std::fs::create_dir(&out).unwrap();
+    // As a results.json written before rows named the row they vary.
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&committed).unwrap()).unwrap();
+    for row in json["rows"].as_array_mut().unwrap() {
+        row.as_object_mut().unwrap().remove("variant_of");
+    }
+    let bytes = serde_json::to_vec_pretty(&json).unwrap();
+    std::fs::write(out.join("results.json"), &bytes).unwrap();
+    let o = fanout(&["report", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("taken from this fanout's registry"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(
+        std::fs::read(out.join("results.json")).unwrap(),
+        bytes,
+        "results.json is kept byte for byte"
+    );
+    let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+    for heading in [
+        "## Verdict",
+        "## Every row, every scenario",
+        "## Pitfalls, measured",
+        "## Conditions",
+    ] {
+        assert!(readme.contains(heading), "no {heading} in\n{readme}");
+    }
+    assert!(
+        readme.lines().count() < 160,
+        "the README is {} lines, not about two screens",
+        readme.lines().count()
+    );
+    let r = Results::load_any(&out).unwrap();
+    for c in &r.cells {
+        let page = out.join(format!("workloads/{}.md", c.workload));
+        assert!(page.exists(), "no page for {}", c.workload);
+    }
+    for f in ["idioms.md", "methods.md", "results.csv", "summary.svg"] {
+        assert!(out.join(f).exists(), "no {f}");
+    }
+    // Every scenario of a workload in the results has its verdict line.
+    for w in fanout_core::WORKLOADS {
+        if r.cells.iter().any(|c| c.workload == w.id) {
+            assert!(
+                readme.contains(&format!("[{}](workloads/{}.md)", w.scenario.says, w.id)),
+                "no verdict line for {}",
+                w.id
+            );
+        }
+    }
 }

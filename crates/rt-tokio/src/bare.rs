@@ -34,7 +34,7 @@ pub fn fan_out(plan: &Plan, target: &Target) -> Result<Bare, StartError> {
         let _guard = rt.enter();
         match Client::Reqwest.build(target, plan.protocol)? {
             Built::Reqwest(c) => c,
-            Built::Hyper(_) => return Err(StartError("the bare loop uses reqwest".into())),
+            _ => return Err(StartError("the bare loop uses reqwest".into())),
         }
     };
     let urls = plan.urls(target);

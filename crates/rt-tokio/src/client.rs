@@ -22,6 +22,9 @@ pub enum Client {
     /// The same client with a small fixed read buffer per connection
     /// ([`TUNED_READ_BUF`]): less memory per open connection (`c10k`).
     HyperTuned,
+    /// ureq-proto's sans-IO HTTP/1.1 over tokio's `TcpStream`
+    /// ([`crate::lean`]): the least memory per request in flight.
+    Lean,
 }
 
 /// Read buffer of [`Client::HyperTuned`] (hyper's default grows from 8 KiB).
@@ -34,6 +37,13 @@ pub const TUNED_READ_BUF: usize = 1024;
 pub const TUNED: &str =
     "hyper-util legacy Client with http1_read_buf_exact_size(1024) (default: adaptive, from 8 KiB)";
 
+/// What [`Client::Lean`] changes, for `fanout list` and the report.
+pub const LEAN: &str = "ureq-proto's sans-IO HTTP/1.1 over tokio TcpStreams instead of hyper: \
+     one 1 KiB buffer per request for the head out and the response in, the connection \
+     driven in the request's task, idle connections kept on a stack; plain HTTP only \
+     (hyper: an 8 KiB write buffer, a dispatch channel and, in hyper-util's Client, a \
+     task and a boxed future per connection)";
+
 /// The TLS stack of both clients.
 pub const TLS: &str = "rustls 0.23 (aws-lc-rs)";
 
@@ -44,6 +54,7 @@ impl Client {
             Client::Reqwest => "reqwest",
             Client::Hyper => "hyper-util (legacy Client)",
             Client::HyperTuned => "hyper-util (legacy Client, tuned)",
+            Client::Lean => "ureq-proto (sans-IO HTTP/1.1) over tokio",
         }
     }
 
@@ -70,6 +81,7 @@ impl Client {
                     .map_err(|e| StartError(format!("cannot build the reqwest client: {e}")))?;
                 Ok(Built::Reqwest(c))
             }
+            Client::Lean => Ok(Built::Lean(crate::lean::Lean::default())),
             Client::Hyper | Client::HyperTuned => {
                 let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
                 let tls = fanout_core::tls::rustls_config(target, provider, &[])?;
@@ -99,66 +111,65 @@ impl Client {
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Built {
     Reqwest(reqwest::Client),
-    Hyper(HyperClient<HttpsConnector<HttpConnector>, Empty<Bytes>>),
+    Hyper(Hyper),
+    Lean(crate::lean::Lean),
 }
 
-impl Built {
-    /// Starts one GET; the future owns everything it needs.
-    pub(crate) fn get(&self, req: Request) -> impl Future<Output = Fetched> + Send + use<> {
-        let client = self.clone();
-        async move {
-            match client {
-                Built::Reqwest(c) => {
-                    let mut rb = c.get(&*req.url);
-                    if !req.keep_alive {
-                        rb = rb.header(reqwest::header::CONNECTION, "close");
-                    }
-                    let resp = rb.send().await.map_err(|e| reqwest_error(e, true))?;
-                    let status = resp.status().as_u16();
-                    if req.decode_json(status) {
-                        let doc = resp
-                            .json::<Document>()
-                            .await
-                            .map_err(|e| reqwest_error(e, false))?;
-                        return Ok(Response::json(status, doc));
-                    }
-                    let body = resp.bytes().await.map_err(|e| reqwest_error(e, false))?;
-                    Ok(Response::bytes(status, body))
-                }
-                Built::Hyper(c) => {
-                    let mut rb = hyper::Request::get(&*req.url);
-                    if !req.keep_alive {
-                        rb = rb.header(hyper::header::CONNECTION, "close");
-                    }
-                    let request = rb
-                        .body(Empty::new())
-                        .map_err(|e| FetchError::new(ErrorKind::Other, e))?;
-                    let resp = c.request(request).await.map_err(|e| {
-                        let kind = match ErrorKind::from_chain(&e) {
-                            Some(ErrorKind::Tls) => ErrorKind::Tls,
-                            _ if e.is_connect() => ErrorKind::Connect,
-                            _ => ErrorKind::from_hyper_chain(&e).in_head(),
-                        };
-                        FetchError::new(kind, e)
-                    })?;
-                    let status = resp.status().as_u16();
-                    let body = resp
-                        .into_body()
-                        .collect()
-                        .await
-                        .map_err(|e| FetchError::new(ErrorKind::from_hyper_chain(&e).in_body(), e))?
-                        .to_bytes();
-                    if req.decode_json(status) {
-                        // hyper has no JSON API: its users collect, then serde_json.
-                        let doc: Document = serde_json::from_slice(&body)
-                            .map_err(|e| FetchError::new(ErrorKind::Decode, e))?;
-                        return Ok(Response::json(status, doc));
-                    }
-                    Ok(Response::bytes(status, body))
-                }
-            }
-        }
+/// The hyper rows' client.
+pub(crate) type Hyper = HyperClient<HttpsConnector<HttpConnector>, Empty<Bytes>>;
+
+/// One GET with reqwest; the future owns everything it needs. Each client
+/// has a function of its own, so a request's task is as large as its own
+/// client's future, not the largest of the three.
+pub(crate) async fn reqwest_get(c: reqwest::Client, req: Request) -> Fetched {
+    let mut rb = c.get(&*req.url);
+    if !req.keep_alive {
+        rb = rb.header(reqwest::header::CONNECTION, "close");
     }
+    let resp = rb.send().await.map_err(|e| reqwest_error(e, true))?;
+    let status = resp.status().as_u16();
+    if req.decode_json(status) {
+        let doc = resp
+            .json::<Document>()
+            .await
+            .map_err(|e| reqwest_error(e, false))?;
+        return Ok(Response::json(status, doc));
+    }
+    let body = resp.bytes().await.map_err(|e| reqwest_error(e, false))?;
+    Ok(Response::bytes(status, body))
+}
+
+/// One GET with hyper-util's legacy `Client`.
+pub(crate) async fn hyper_get(c: Hyper, req: Request) -> Fetched {
+    let mut rb = hyper::Request::get(&*req.url);
+    if !req.keep_alive {
+        rb = rb.header(hyper::header::CONNECTION, "close");
+    }
+    let request = rb
+        .body(Empty::new())
+        .map_err(|e| FetchError::new(ErrorKind::Other, e))?;
+    let resp = c.request(request).await.map_err(|e| {
+        let kind = match ErrorKind::from_chain(&e) {
+            Some(ErrorKind::Tls) => ErrorKind::Tls,
+            _ if e.is_connect() => ErrorKind::Connect,
+            _ => ErrorKind::from_hyper_chain(&e).in_head(),
+        };
+        FetchError::new(kind, e)
+    })?;
+    let status = resp.status().as_u16();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| FetchError::new(ErrorKind::from_hyper_chain(&e).in_body(), e))?
+        .to_bytes();
+    if req.decode_json(status) {
+        // hyper has no JSON API: its users collect, then serde_json.
+        let doc: Document =
+            serde_json::from_slice(&body).map_err(|e| FetchError::new(ErrorKind::Decode, e))?;
+        return Ok(Response::json(status, doc));
+    }
+    Ok(Response::bytes(status, body))
 }
 
 /// Classifies a reqwest error; `head`: before the response head arrived.

@@ -4,27 +4,32 @@
 //!   or current-thread (everything on the thread that calls `block_on`);
 //! - the client: [`reqwest`] (the popular high-level client, built on hyper)
 //!   or [`hyper_util`]'s legacy `Client` directly (the same HTTP stack with
-//!   nothing on top), both over rustls;
+//!   nothing on top), both over rustls; or, for the least memory per
+//!   request, ureq-proto's sans-IO HTTP/1.1 ([`lean`], plain HTTP);
 //! - the idiom: the loop that runs the requests ([`AsyncIdiom`]), each a
 //!   driver in `fanout_core::drive`.
 //!
 //! The rows are the table [`ROWS`]; the heartbeat is a task on the same
 //! runtime, ticking on tokio's timer, and every request races its timeout
-//! on the same timer.
+//! on the same timer. Two tuned rows spread an HTTP/2 fan-out over several
+//! clients ([`h2_pool`]), one HTTP/2 connection each (a fourth parameter,
+//! `h2_pool`).
 
 #![forbid(unsafe_code)]
 
 pub mod bare;
 mod client;
+pub mod h2_pool;
+pub mod lean;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use fanout_core::drive::{self, Executor, Spawn};
-use fanout_core::row::ANY_PROTOCOL;
+use fanout_core::row::{ANY_PROTOCOL, HTTP1_ONLY};
 use fanout_core::{
-    AsyncIdiom, Clients, Description, Model, Outcome, Plan, Row, Session, StartError, Target,
+    AsyncIdiom, Clients, Description, Focus, Model, Outcome, Plan, Row, Session, StartError, Target,
 };
 use futures_util::FutureExt;
 use futures_util::future::Map;
@@ -45,7 +50,7 @@ use Client as C;
 use Flavour::{CurrentThread as Ct, MultiThread as Mt};
 
 /// Every tokio row: id, flavour, client, idiom.
-pub const ROWS: [Tokio; 9] = [
+pub const ROWS: [Tokio; 12] = [
     Tokio::new("tokio-reqwest", Mt, C::Reqwest, I::Spawn),
     Tokio::new("tokio-hyper", Mt, C::Hyper, I::Spawn),
     Tokio::new("tokio-ct-reqwest", Ct, C::Reqwest, I::Spawn),
@@ -67,6 +72,13 @@ pub const ROWS: [Tokio; 9] = [
         I::BufferUnordered,
     )
     .variant_of("tokio-reqwest"),
+    Tokio::new("tokio-reqwest-h2-pool", Mt, C::Reqwest, I::Spawn)
+        .h2_pool()
+        .variant_of("tokio-reqwest"),
+    Tokio::new("tokio-hyper-h2-pool", Mt, C::Hyper, I::Spawn)
+        .h2_pool()
+        .variant_of("tokio-hyper"),
+    Tokio::new("tokio-ureq-proto", Mt, C::Lean, I::Spawn).variant_of("tokio-hyper"),
 ];
 
 /// A tokio row.
@@ -74,6 +86,8 @@ pub const ROWS: [Tokio; 9] = [
 pub struct Tokio {
     id: &'static str,
     variant_of: Option<&'static str>,
+    /// Spreads an HTTP/2 fan-out over several clients ([`h2_pool`]).
+    pub h2_pool: bool,
     /// The scheduler.
     pub flavour: Flavour,
     /// The HTTP client.
@@ -87,6 +101,7 @@ impl Tokio {
         Tokio {
             id,
             variant_of: None,
+            h2_pool: false,
             flavour,
             client,
             idiom,
@@ -97,6 +112,15 @@ impl Tokio {
     const fn variant_of(self, base: &'static str) -> Tokio {
         Tokio {
             variant_of: Some(base),
+            ..self
+        }
+    }
+
+    /// The same row, spreading an HTTP/2 fan-out over [`h2_pool::clients`]
+    /// clients.
+    const fn h2_pool(self) -> Tokio {
+        Tokio {
+            h2_pool: true,
             ..self
         }
     }
@@ -124,8 +148,17 @@ impl Row for Tokio {
         if let Some(base) = self.variant_of {
             d = d.variant_of(base);
         }
+        if self.h2_pool {
+            return d.tuned(h2_pool::TUNED).with_focus(Focus::Http2);
+        }
         match self.client {
             Client::HyperTuned => d.tuned(client::TUNED),
+            Client::Lean => Description {
+                tls: None,
+                ..d.with_protocols(HTTP1_ONLY)
+                    .tuned(client::LEAN)
+                    .with_focus(Focus::Memory)
+            },
             _ => d,
         }
     }
@@ -144,6 +177,61 @@ impl Row for Tokio {
             clients: Clients::default(),
         }))
     }
+}
+
+/// Runs `plan` with `get` on `clients`: one client for every request, or
+/// request `i` on client `i mod k`. Each client kind has its own `get`, so a
+/// request's task holds only its own client's future.
+fn spread<C, G, Fut>(
+    exec: &Tokio_,
+    idiom: AsyncIdiom,
+    plan: &Plan,
+    target: &Target,
+    clients: Vec<C>,
+    get: G,
+) -> Outcome
+where
+    C: Clone + Send + Sync + 'static,
+    G: Fn(C, fanout_core::Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = fanout_core::Fetched> + Send + 'static,
+{
+    if let [one] = &clients[..] {
+        let one = one.clone();
+        drive::run(exec, idiom, plan, target, move |req| get(one.clone(), req))
+    } else {
+        let clients: Arc<[C]> = clients.into();
+        drive::run(exec, idiom, plan, target, move |req| {
+            let c = clients[(req.id % clients.len() as u64) as usize].clone();
+            get(c, req)
+        })
+    }
+}
+
+fn reqwests(b: &[client::Built]) -> Vec<reqwest::Client> {
+    b.iter()
+        .filter_map(|b| match b {
+            client::Built::Reqwest(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn hypers(b: &[client::Built]) -> Vec<client::Hyper> {
+    b.iter()
+        .filter_map(|b| match b {
+            client::Built::Hyper(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn leans(b: &[client::Built]) -> Vec<lean::Lean> {
+    b.iter()
+        .filter_map(|b| match b {
+            client::Built::Lean(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// [`Executor`] for a tokio runtime.
@@ -176,25 +264,53 @@ struct TokioSession {
     exec: Tokio_,
     row: Tokio,
     target: Target,
-    clients: Clients<client::Built>,
+    /// Per protocol: one client, or an [`h2_pool`] row's several.
+    clients: Clients<Vec<client::Built>>,
 }
 
 impl Session for TokioSession {
     fn fan_out(&mut self, plan: &Plan) -> Result<Outcome, StartError> {
-        let client = {
+        let wanted = if self.row.h2_pool {
+            h2_pool::clients(plan)
+        } else {
+            1
+        };
+        let clients = {
             // hyper-util's pool spawns tasks: build inside the runtime.
             let _guard = self.exec.0.enter();
             let (row, target) = (self.row.client, &self.target);
-            self.clients
-                .get(plan.protocol, |p| row.build(target, p))?
-                .clone()
+            let built = self.clients.get_mut(plan.protocol, |_| Ok(Vec::new()))?;
+            while built.len() < wanted {
+                built.push(row.build(target, plan.protocol)?);
+            }
+            built[..wanted].to_vec()
         };
-        Ok(drive::run(
-            &self.exec,
-            self.row.idiom,
-            plan,
-            &self.target,
-            move |req| client.get(req),
-        ))
+        let (exec, idiom, target) = (&self.exec, self.row.idiom, &self.target);
+        Ok(match self.row.client {
+            Client::Reqwest => spread(
+                exec,
+                idiom,
+                plan,
+                target,
+                reqwests(&clients),
+                client::reqwest_get,
+            ),
+            Client::Hyper | Client::HyperTuned => spread(
+                exec,
+                idiom,
+                plan,
+                target,
+                hypers(&clients),
+                client::hyper_get,
+            ),
+            Client::Lean => spread(
+                exec,
+                idiom,
+                plan,
+                target,
+                leans(&clients),
+                |c: lean::Lean, req| c.get(req),
+            ),
+        })
     }
 }

@@ -43,7 +43,7 @@ pub struct Workload {
     /// The sweep measures the harness's own overhead on it (the driver
     /// against a bare loop of the same client).
     pub overhead: bool,
-    /// The idiom rows ([`crate::Description::idiom_variant`]) run on it: the
+    /// The idiom rows ([`crate::row::Focus::Idioms`]) run on it: the
     /// workloads where the loop can matter — latency-bound, CPU-bound,
     /// memory-bound and the real API call. Elsewhere their cells say so.
     pub idioms: bool,
@@ -315,7 +315,7 @@ pub const WORKLOADS: [Workload; 13] = [
         ..preset(
             "h2",
             "HTTP/2 at the streams cap: HTTPS, 1 000 × 100 ms, unbounded, against the server's 100 concurrent streams per connection; HTTP/2 forced beside HTTP/1.1 (one connection at the cap takes ten rounds, 1 s; the floor is 100 ms)",
-            ("an HTTP/2 API", Metric::Wall),
+            ("an HTTP/2 API, many calls at once", Metric::Wall),
             h2,
         )
     },

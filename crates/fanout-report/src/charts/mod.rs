@@ -1,118 +1,44 @@
 //! The SVG charts (plotters' SVG backend; text stays `<text>`, so no fonts
-//! are needed), one per [`ChartKind`] a workload declares, plus one per
-//! idiom group. A chart whose data is missing is not drawn;
-//! [`Chart::skipped`] says why, and the README says so in its place.
+//! are needed): one per chart kind a workload declares
+//! ([`fanout_core::workload::Chart`]), one per idiom group, and the summary
+//! picture. A chart whose data is missing is not drawn; its
+//! [`chart::Chart::skipped`] says why, and its page says so in its place.
+//!
+//! Layout: `chart` (a chart file), `style` (sizes, colours, dashes,
+//! legend), `hbar` (the one horizontal bar chart), `lines` (log-log small
+//! multiples), `heatmap`; `per_row`, `compared` and `summary` turn the
+//! report's tables into those.
 
-mod bars;
+pub(crate) mod chart;
 mod compared;
-mod grouped;
+mod hbar;
+mod heatmap;
 mod lines;
 mod per_row;
-
-use std::fmt::Write as _;
+mod style;
+mod summary;
 
 use fanout_core::WORKLOADS;
 use fanout_core::workload::Chart as ChartKind;
-use plotters::style::RGBColor;
 
 use crate::format::code;
-use crate::idioms;
+use crate::idioms::group::groups;
 use crate::model::{Report, Table};
+use crate::verdict::ScenarioVerdict;
+use chart::Chart;
 use compared::{idiom_chart, protocols};
 use per_row::{cpu, heartbeat, memory, rate, wall_by_n};
 
-/// Width of every chart, px.
-const WIDTH: u32 = 900;
-/// Least height of every chart, px (bar charts grow with their rows).
-const HEIGHT: u32 = 560;
-/// The font family; the browser picks the face.
-const FONT: &str = "sans-serif";
+pub(crate) use summary::FILE as SUMMARY;
 
-/// One chart file: drawn, or skipped with the reason.
-pub(crate) struct Chart {
-    /// File name inside the results directory, e.g. `scaling.svg`.
-    pub file: String,
-    /// The chart's title (also the README's alt text).
-    pub title: String,
-    /// One sentence under the chart in the README.
-    pub caption: String,
-    /// The SVG text, when drawn.
-    pub svg: Option<String>,
-    /// Why it was not drawn.
-    pub skipped: Option<String>,
-    /// The workload it is drawn from, if any.
-    pub workload: Option<String>,
-    /// The idiom group it is drawn for ([`idioms::chart_key`]), if any.
-    pub idiom_group: Option<String>,
-}
-
-impl Chart {
-    fn new(file: String, title: String, workload: Option<&str>) -> Chart {
-        Chart {
-            file,
-            title,
-            caption: String::new(),
-            svg: None,
-            skipped: None,
-            workload: workload.map(str::to_string),
-            idiom_group: None,
-        }
-    }
-
-    fn drawn(mut self, caption: &str, svg: String) -> Chart {
-        self.caption = caption.to_string();
-        self.svg = Some(svg);
-        self
-    }
-
-    fn skip(mut self, why: &str) -> Chart {
-        self.skipped = Some(why.to_string());
-        self
-    }
-}
-
-/// The chart in the README: the image and its caption, or why it is missing.
-pub(crate) fn embed(out: &mut String, c: &Chart) {
-    match &c.skipped {
-        None => {
-            let _ = writeln!(out, "![{}]({})\n\n*{}*\n", c.title, c.file, c.caption);
-        }
-        Some(why) => {
-            let _ = writeln!(out, "*No chart `{}` ({}): {why}.*\n", c.file, c.title);
-        }
-    }
-}
-
-/// Draws a chart's legend (its series labels) at `at`, in the one style
-/// every chart uses.
-fn legend<'a, DB, CT>(
-    chart: &mut plotters::chart::ChartContext<'a, DB, CT>,
-    at: plotters::chart::SeriesLabelPosition,
-    font_px: u32,
-) -> anyhow::Result<()>
-where
-    DB: plotters::prelude::DrawingBackend + 'a,
-    CT: plotters::coord::CoordTranslate,
-{
-    use plotters::style::{BLACK, Color, WHITE};
-    chart
-        .configure_series_labels()
-        .position(at)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.4))
-        .label_font((FONT, font_px))
-        .draw()
-        .map_err(plot_err)
-}
-
-fn plot_err<E: std::fmt::Display>(e: E) -> anyhow::Error {
-    anyhow::anyhow!("cannot draw a chart: {e}")
-}
-
-/// Every chart the presets declare, drawn or skipped, then the idioms'.
-pub(crate) fn charts(r: &Report<'_>) -> anyhow::Result<Vec<Chart>> {
+/// Every chart: the summary picture, those the presets declare (drawn or
+/// skipped), then the idioms'.
+pub(crate) fn charts(
+    r: &Report<'_>,
+    verdicts: &[ScenarioVerdict<'_>],
+) -> anyhow::Result<Vec<Chart>> {
     let workloads = r.workloads();
-    let mut out = Vec::new();
+    let mut out = vec![summary::summary(r, verdicts)?];
     for w in WORKLOADS {
         let tables = workloads
             .iter()
@@ -123,23 +49,10 @@ pub(crate) fn charts(r: &Report<'_>) -> anyhow::Result<Vec<Chart>> {
             out.push(chart(r, w.id, kind, tables)?);
         }
     }
-    for g in idioms::groups(r) {
+    for g in groups(r) {
         out.push(idiom_chart(r, &g)?);
     }
     Ok(out)
-}
-
-/// A file name safe in a URL and a directory: `[a-z0-9.-]` only.
-pub(crate) fn slug(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect()
 }
 
 fn chart(
@@ -174,7 +87,7 @@ fn chart(
             format!("HTTP/1.1 and HTTP/2 wall time on {id}"),
         ),
     };
-    let c = Chart::new(slug(&file), title, Some(id));
+    let c = Chart::new(file, title, Some(id));
     let measured = tables.iter().find(|t| t.measured().next().is_some());
     let Some(t) = measured else {
         return Ok(c.skip(&format!("no {} cell ran", code(id))));
@@ -187,22 +100,4 @@ fn chart(
         ChartKind::CpuPerRequest => cpu(r, c, t),
         ChartKind::Protocols => protocols(r, c, tables),
     }
-}
-
-/// A colour per line or series, distinct for the first ten (Tableau 10).
-fn series_color(i: usize) -> RGBColor {
-    const TABLEAU: [(u8, u8, u8); 10] = [
-        (31, 119, 180),
-        (255, 127, 14),
-        (44, 160, 44),
-        (214, 39, 40),
-        (148, 103, 189),
-        (140, 86, 75),
-        (227, 119, 194),
-        (127, 127, 127),
-        (188, 189, 34),
-        (23, 190, 207),
-    ];
-    let (r, g, b) = TABLEAU[i % TABLEAU.len()];
-    RGBColor(r, g, b)
 }

@@ -5,10 +5,12 @@
 
 use fanout_core::{Format, Protocol};
 
-use super::{figures, group, on, range};
+use crate::figures::Figures;
 use crate::format::{and_list, code, int, num, times};
-use crate::model::{Entry, Figures, Report, Table, row_prose};
-use crate::multi::{h2_vs_h1, protocol_pair};
+use crate::headlines::common::{figures, group, on, range};
+use crate::model::{Entry, Report, Table};
+use crate::names::row_prose;
+use crate::protocols::{H2Verdict, h2_vs_h1, protocol_pair};
 use crate::ties::Better;
 
 /// ` (0.95× `oha 1.16.0` at 63 000 req/s and 0.70× the `wrk 4.2.0` ceiling
@@ -52,7 +54,7 @@ fn least_cpu(t: &Table<'_>, host: &str) -> Option<(String, bool)> {
 }
 
 /// The highest request rate, against the load generators, and the least CPU.
-pub(super) fn rate(r: &Report<'_>, t: &Table<'_>, host: &str) -> Option<String> {
+pub(crate) fn rate(r: &Report<'_>, t: &Table<'_>, host: &str) -> Option<String> {
     let (entries, ties) = t.ties_by(host, |_| true, |f| Some(f.rate), Better::Higher)?;
     let best = figures(&entries, ties.best)?;
     let (names, lo, hi) = group(&entries, &ties, |f| f.rate.median);
@@ -79,7 +81,7 @@ pub(super) fn rate(r: &Report<'_>, t: &Table<'_>, host: &str) -> Option<String> 
 }
 
 /// The least (and most) client memory per in-flight request.
-pub(super) fn memory(r: &Report<'_>, t: &Table<'_>, host: &str) -> Option<String> {
+pub(crate) fn memory(r: &Report<'_>, t: &Table<'_>, host: &str) -> Option<String> {
     let kib = |f: &Figures| f.rss_per_inflight;
     let has = |e: &Entry<'_>| e.figures.as_ref().and_then(kib).is_some();
     let (entries, ties) = t.ties_by(host, has, kib, Better::Lower)?;
@@ -112,7 +114,7 @@ pub(super) fn memory(r: &Report<'_>, t: &Table<'_>, host: &str) -> Option<String
 
 /// The least client CPU per request (per decoded document, per handshake),
 /// with whether TLS sessions were resumed on HTTPS plans.
-pub(super) fn cpu(r: &Report<'_>, t: &Table<'_>, host: &str) -> Option<String> {
+pub(crate) fn cpu(r: &Report<'_>, t: &Table<'_>, host: &str) -> Option<String> {
     let (entries, ties) = t.ties_by(host, |_| true, |f| Some(f.cpu), Better::Lower)?;
     let (names, lo, hi) = group(&entries, &ties, |f| f.cpu.median);
     let per = match (t.plan.format, t.plan.tls && !t.plan.keep_alive) {
@@ -163,7 +165,7 @@ fn connections(n: f64) -> String {
 
 /// HTTP/2 against HTTP/1.1 per HTTP/2-capable row: which got faster, which
 /// slower, which stayed within noise, and the connections each opened.
-pub(super) fn protocols(r: &Report<'_>, tables: &[&Table<'_>], host: &str) -> Option<String> {
+pub(crate) fn protocols(r: &Report<'_>, tables: &[&Table<'_>], host: &str) -> Option<String> {
     let (h1, h2) = protocol_pair(tables)?;
     let mut faster = Vec::new();
     let mut slower = Vec::new();
@@ -190,9 +192,9 @@ pub(super) fn protocols(r: &Report<'_>, tables: &[&Table<'_>], host: &str) -> Op
             num(fa.d.connections)
         );
         match verdict {
-            "HTTP/2 faster" => faster.push(text),
-            "HTTP/2 slower" => slower.push(text),
-            _ => same.push(row_prose(&a.row)),
+            H2Verdict::Faster => faster.push(text),
+            H2Verdict::Slower => slower.push(text),
+            H2Verdict::WithinNoise => same.push(row_prose(&a.row)),
         }
     }
     if faster.is_empty() && slower.is_empty() && same.is_empty() {

@@ -1,100 +1,53 @@
-//! The README's headline sentences, one kind per [`Headline`] a workload
-//! declares, each computed from the figures and left out when the data it
-//! needs is missing. The best row is decided on the headline's own metric
+//! A workload's headline sentences, one kind per [`Headline`] it declares,
+//! each computed from the figures and left out when the data it needs is
+//! missing; they open the workload's page. The best row is decided on the headline's own metric
 //! (wall time, requests per second, memory or CPU per request) by the tie
 //! rule of [`crate::ties`]: when the top is tied, the sentence names the
 //! tied group, never a single winner. With several hosts, each host gets
 //! its own sentences. The headlines on costs and protocols are in
 //! [`costs`].
 
-use fanout_core::Model;
 use fanout_core::workload::Headline;
+use fanout_core::{Model, Workload};
 
-use crate::format::{
-    and_list, code, duration_ms, duration_range_ms, floor_ms, num, plan_shape, times,
-};
+mod common;
 mod costs;
 
-use costs::{cpu, memory, protocols, rate};
+use crate::format::{code, duration_ms, duration_range_ms, floor_ms, times};
+use crate::headlines::common::{figures, group, on};
+use crate::headlines::costs::{cpu, memory, protocols, rate};
+use crate::model::{Entry, Fate, Report, Table};
+use crate::ties::Better;
 
-use crate::model::{Entry, Fate, Figures, Report, Table, row_prose};
-use crate::ties::{Better, Ties};
-
-/// Every headline the data supports, in workload order, then the idioms'.
-pub(crate) fn headlines(r: &Report<'_>) -> Vec<String> {
+/// Every headline the data supports for workload `w`, host by host.
+pub(crate) fn headlines(r: &Report<'_>, w: Workload, tables: &[&Table<'_>]) -> Vec<String> {
     let mut out = Vec::new();
-    for (_, w, tables) in r.workloads() {
-        let Some(h) = w.and_then(|w| w.headline) else {
-            continue;
-        };
-        for host in &r.hosts {
-            match h {
-                Headline::Demo => {
-                    out.extend(tables.first().and_then(|t| demo(r, t, host)));
-                    out.extend(tables.first().and_then(|t| demo_reference(r, t, host)));
-                }
-                Headline::Fastest => out.extend(tables.iter().filter_map(|t| fastest(r, t, host))),
-                Headline::LargestN => {
-                    let largest = tables
-                        .iter()
-                        .filter(|t| t.of_host(host).any(|e| e.figures.is_some()))
-                        .max_by_key(|t| t.plan.requests);
-                    out.extend(largest.and_then(|t| fastest(r, t, host)));
-                }
-                Headline::Rate => out.extend(tables.iter().filter_map(|t| rate(r, t, host))),
-                Headline::MemoryPerInFlight => {
-                    out.extend(tables.iter().filter_map(|t| memory(r, t, host)));
-                }
-                Headline::CpuPerRequest => {
-                    out.extend(tables.iter().filter_map(|t| cpu(r, t, host)))
-                }
-                Headline::Protocols => out.extend(protocols(r, &tables, host)),
+    let Some(h) = w.headline else {
+        return out;
+    };
+    for host in &r.hosts {
+        match h {
+            Headline::Demo => {
+                out.extend(tables.first().and_then(|t| demo(r, t, host)));
+                out.extend(tables.first().and_then(|t| demo_reference(r, t, host)));
             }
+            Headline::Fastest => out.extend(tables.iter().filter_map(|t| fastest(r, t, host))),
+            Headline::LargestN => {
+                let largest = tables
+                    .iter()
+                    .filter(|t| t.of_host(host).any(|e| e.figures.is_some()))
+                    .max_by_key(|t| t.plan.requests);
+                out.extend(largest.and_then(|t| fastest(r, t, host)));
+            }
+            Headline::Rate => out.extend(tables.iter().filter_map(|t| rate(r, t, host))),
+            Headline::MemoryPerInFlight => {
+                out.extend(tables.iter().filter_map(|t| memory(r, t, host)));
+            }
+            Headline::CpuPerRequest => out.extend(tables.iter().filter_map(|t| cpu(r, t, host))),
+            Headline::Protocols => out.extend(protocols(r, tables, host)),
         }
     }
-    out.extend(crate::idioms::headlines(r));
     out
-}
-
-/// `On `latency` (1 000 × 100 ms, unbounded)` with ` on `host`` when merged.
-pub(super) fn on(r: &Report<'_>, t: &Table<'_>, host: &str) -> String {
-    format!(
-        "On {} ({}){}",
-        t.name(),
-        plan_shape(&t.plan),
-        r.on_host(host)
-    )
-}
-
-/// The tied group's names and the range of their medians on `metric`.
-pub(super) fn group(
-    entries: &[&Entry<'_>],
-    ties: &Ties,
-    metric: impl Fn(&Figures) -> f64,
-) -> (String, f64, f64) {
-    let names: Vec<String> = ties
-        .tied
-        .iter()
-        .map(|&i| row_prose(&entries[i].row))
-        .collect();
-    let values: Vec<f64> = ties
-        .tied
-        .iter()
-        .filter_map(|&i| entries[i].figures.as_ref().map(&metric))
-        .collect();
-    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    (and_list(&names), lo, hi)
-}
-
-/// A range of plain figures: `17–18`, or one when equal.
-pub(super) fn range(lo: f64, hi: f64) -> String {
-    let (a, b) = (num(lo), num(hi));
-    if a == b { a } else { format!("{a}–{b}") }
-}
-
-pub(super) fn figures<'e>(entries: &[&'e Entry<'_>], i: usize) -> Option<&'e Figures> {
-    entries.get(i)?.figures.as_ref()
 }
 
 /// The first idiomatic sequential row of `host`, and its wall: measured
@@ -247,6 +200,7 @@ mod tests {
 
     #[test]
     fn ranges_and_speedups_read_well() {
+        use crate::headlines::common::range;
         assert_eq!(range(17.0, 18.04), "17–18");
         assert_eq!(range(17.0, 17.01), "17");
         assert_eq!(speedup(5.0), "5× faster");

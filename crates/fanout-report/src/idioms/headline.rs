@@ -8,9 +8,10 @@ use std::fmt::Write as _;
 use fanout_core::Workload;
 use fanout_core::workload::{Chart, Headline};
 
-use super::{Group, groups};
+use crate::figures::Figures;
 use crate::format::and_list;
-use crate::model::{Figures, Report};
+use crate::idioms::group::Group;
+use crate::model::Report;
 use crate::ties::{Better, Spread};
 
 /// One aspect of the comparison: a metric, the plans it is judged on, and
@@ -197,9 +198,4 @@ pub(crate) fn headline(r: &Report<'_>, g: &Group<'_, '_>) -> String {
         );
     }
     s
-}
-
-/// Every group's headline.
-pub(crate) fn headlines(r: &Report<'_>) -> Vec<String> {
-    groups(r).iter().map(|g| headline(r, g)).collect()
 }

@@ -1,11 +1,12 @@
-//! `fanout list`: every row with what it is.
+//! `fanout list`: every row with what it is, the workloads it runs on, and,
+//! under the table, what each tuned row changes from its client's defaults.
 
 use std::io::Write;
 
 use crate::registry;
 
 /// The column headers of `fanout list`.
-const HEADER: [&str; 8] = [
+const HEADER: [&str; 9] = [
     "id",
     "runtime",
     "client",
@@ -13,12 +14,14 @@ const HEADER: [&str; 8] = [
     "model",
     "idiom",
     "protocols",
+    "runs on",
     "upstream",
 ];
 
 /// Prints one line per row, columns aligned.
 pub fn list() -> anyhow::Result<i32> {
-    let rows: Vec<[String; 8]> = registry::all()
+    let all = registry::all();
+    let rows: Vec<[String; 9]> = all
         .iter()
         .map(|row| {
             let d = row.describe();
@@ -41,6 +44,7 @@ pub fn list() -> anyhow::Result<i32> {
                     .map(|p| p.as_str())
                     .collect::<Vec<_>>()
                     .join(","),
+                d.focus.as_str().to_string(),
                 d.upstream.to_string(),
             ]
         })
@@ -71,5 +75,19 @@ pub fn list() -> anyhow::Result<i32> {
             .collect();
         writeln!(out, "{}", cells.join("  "))?;
     }
+    writeln!(
+        out,
+        "\ntuned rows, and what each changes from its client's defaults:"
+    )?;
+    for row in &all {
+        if let Some(what) = row.describe().tuned {
+            writeln!(out, "  {}: {what}", row.id())?;
+        }
+    }
+    writeln!(
+        out,
+        "\nruns on: all = every workload; idioms, http2, memory = only the workloads \
+         where that setting can matter (the sweep says so in the other cells)"
+    )?;
     Ok(0)
 }

@@ -38,10 +38,12 @@ enum Command {
     /// measured (and, on its own server, what the server saw).
     Run(run::RunArgs),
     /// Run every row on every workload, each cell in fresh child processes,
-    /// and write results/ (README.md, results.json, results.csv, SVG charts).
+    /// and write results/ (README.md with the verdict and the pitfalls, a
+    /// page per workload, results.json, results.csv, SVG charts).
     Sweep(sweep::SweepArgs),
-    /// Re-render a results directory from its results.json, or merge several
-    /// (e.g. from two hosts) into one report.
+    /// Re-render a results directory from its results.json (no measuring;
+    /// an older file's rows get `variant_of` from this fanout's registry),
+    /// or merge several (e.g. from two hosts) into one report.
     Report(report::ReportArgs),
     /// Compare two result sets cell by cell: faster, slower, or the same
     /// within noise (min–max ranges and a threshold).

@@ -8,6 +8,8 @@ use anyhow::bail;
 use clap::Args;
 use fanout_results::Results;
 
+use crate::registry::RowSpec;
+
 #[derive(Debug, Args)]
 pub(crate) struct ReportArgs {
     /// Result sets to merge into one report with a host column (results
@@ -21,7 +23,7 @@ pub(crate) struct ReportArgs {
 
 pub(crate) fn report(args: ReportArgs) -> anyhow::Result<i32> {
     if args.inputs.is_empty() {
-        crate::write::rerender(&args.out)?;
+        crate::write::rerender(&args.out, complete)?;
         eprintln!("rendered {} from its results.json", args.out.display());
         return Ok(0);
     }
@@ -33,7 +35,8 @@ pub(crate) fn report(args: ReportArgs) -> anyhow::Result<i32> {
         .iter()
         .map(|p| Results::load_any(p))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let merged = fanout_report::merge(sets)?;
+    let mut merged = fanout_results::merge(sets)?;
+    complete(&mut merged);
     crate::write::results(&merged, &args.out)?;
     eprintln!(
         "merged {} result sets into {} ({} cells)",
@@ -42,6 +45,38 @@ pub(crate) fn report(args: ReportArgs) -> anyhow::Result<i32> {
         merged.cells.len()
     );
     Ok(0)
+}
+
+/// Completes the row descriptions of results written before a row named
+/// the row it varies (`variant_of`, which the report's pitfalls pair rows
+/// by): from this fanout's registry, for a row whose client, idiom and
+/// tuned settings are still the registered row's. Says so on stderr.
+fn complete(results: &mut Results) {
+    let registry = crate::registry::all();
+    let mut completed = Vec::new();
+    for row in results.rows.iter_mut().filter(|r| r.variant_of.is_none()) {
+        let Some(spec) = registry.iter().find(|s| s.id() == row.id) else {
+            continue;
+        };
+        let (client, idiom, tuned, base) = match spec {
+            RowSpec::Rust(r) => {
+                let d = r.describe();
+                (d.client, d.idiom, d.tuned, d.variant_of)
+            }
+            RowSpec::Program(p) => (p.client, p.idiom, p.tuned, p.variant_of),
+        };
+        let same = row.client == client && row.idiom == idiom && row.tuned.as_deref() == tuned;
+        if let Some(base) = base.filter(|_| same) {
+            row.variant_of = Some(base.to_string());
+            completed.push(format!("{} varies {base}", row.id));
+        }
+    }
+    if !completed.is_empty() {
+        eprintln!(
+            "note: results.json predates `variant_of`; taken from this fanout's registry for rows described as registered: {}",
+            completed.join(", ")
+        );
+    }
 }
 
 #[derive(Debug, Args)]
@@ -65,8 +100,8 @@ pub(crate) fn compare(args: CompareArgs) -> anyhow::Result<i32> {
     }
     let old = Results::load_any(&args.old)?;
     let new = Results::load_any(&args.new)?;
-    let c = fanout_report::compare(&old, &new, args.threshold);
-    print!("{}", c.markdown());
+    let c = fanout_results::compare(&old, &new, args.threshold);
+    print!("{}", fanout_report::comparison_markdown(&c));
     let slower = c.slower();
     if args.fail_on_slower && !slower.is_empty() {
         let names: Vec<String> = slower.iter().map(|s| s.name()).collect();

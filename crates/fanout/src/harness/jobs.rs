@@ -15,8 +15,8 @@ use crate::registry::RowSpec;
 pub enum Decision {
     /// Measure it.
     Run,
-    /// Not run on purpose: projected over the budget, or an idiom row on a
-    /// workload that does not compare idioms.
+    /// Not run on purpose: projected over the budget, or a row on a
+    /// workload outside its [`fanout_core::row::Focus`].
     Skip {
         /// Why, in words, with the projection.
         reason: String,
@@ -78,19 +78,6 @@ pub fn over_budget(plan: &Plan, cap: Option<u64>, budget: Duration) -> Option<(S
     })
 }
 
-/// Why an idiom row skips a workload, naming the ones it runs on.
-fn idiom_workloads() -> String {
-    let ids: Vec<&str> = fanout_core::WORKLOADS
-        .iter()
-        .filter(|w| w.idioms)
-        .map(|w| w.id)
-        .collect();
-    format!(
-        "an idiom row: idiom rows run on the workloads that compare idioms ({})",
-        ids.join(", ")
-    )
-}
-
 /// Every group of the sweep. `unavailable[i]` is why row `i` cannot run on
 /// this machine at all, if it cannot.
 pub fn groups(
@@ -116,9 +103,9 @@ pub fn groups(
                         }
                     } else if let Some(why) = d.unsupported(&plan) {
                         Decision::Unsupported { reason: why }
-                    } else if d.idiom_variant && !w.idioms {
+                    } else if !d.focus.covers(w) {
                         Decision::Skip {
-                            reason: idiom_workloads(),
+                            reason: d.focus.why_not(),
                             projected_s: None,
                         }
                     } else if let Some((reason, projected_s)) =

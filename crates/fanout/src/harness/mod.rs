@@ -164,7 +164,7 @@ pub fn run(options: &Options) -> anyhow::Result<Results> {
             if let Ok(previous) = Results::load(&options.out.join("results.json"))
                 && previous.settings.quick == results.settings.quick
             {
-                results.stability = Some(fanout_report::stability(&previous, &results, 10.0));
+                results.stability = Some(fanout_results::stability(&previous, &results, 10.0));
             }
             crate::write::results(&results, &options.out)?;
             Ok(results)

@@ -3,8 +3,11 @@
 //! the same client in a bare loop written the way a user would
 //! (`rt_tokio::bare`, run as `fanout bare`), alternately against one
 //! server (which goes first alternates too), each in a child process of its
-//! own so `wait4` gives its CPU.
-//! The report states the ratios of the medians (wall, CPU) beside the rows.
+//! own so `wait4` gives its CPU and peak RSS. Each program's idle RSS (a
+//! one-request plan) is measured once, so memory per in-flight request is
+//! (peak − idle) ÷ in-flight, as in the tables.
+//! The report states the ratios of the medians (wall, CPU, memory per
+//! in-flight request) beside the rows.
 
 use std::time::Duration;
 
@@ -18,7 +21,7 @@ use super::server::{Server, ServerProcess};
 use super::stop::{Interrupted, Stop};
 use super::{Options, child};
 use crate::registry;
-use fanout_results::Overhead;
+use fanout_results::{Overhead, OverheadMemory};
 
 /// The row whose client the bare loop uses.
 pub const ROW: &str = "tokio-reqwest";
@@ -50,7 +53,8 @@ fn workloads<'w>(options: &Options, selected: &'w [Workload]) -> Vec<&'w Workloa
 
 /// How many runs [`fn@measure`] will do (for the progress count).
 pub fn runs(options: &Options, selected: &[Workload]) -> u64 {
-    workloads(options, selected).len() as u64 * 2 * u64::from(1 + PAIRS)
+    // Two idle runs, then the pairs.
+    workloads(options, selected).len() as u64 * 2 * u64::from(2 + PAIRS)
 }
 
 /// Measures the overhead on every selected workload that asks for it
@@ -84,8 +88,22 @@ fn one(
 ) -> anyhow::Result<Overhead> {
     let row = registry::find(ROW)?;
     let server = Server::Local(ServerProcess::for_plan(&options.exe, plan)?);
+    stop.check()?;
+    progress.running(&format!("overhead on {} · idle RSS", w.id));
+    // At the plan's round trip: the server emulates only that one.
+    let idle = Plan {
+        rtt: plan.rtt,
+        ..Plan::new(1, Duration::ZERO)
+    };
+    let idle_rss_kib = (
+        measure::measure(&options.exe, &row, &idle, &server)?.peak_rss_kib,
+        bare_run(options, &idle, &server)?.rss_kib,
+    );
+    progress.advance(2);
     let mut driver = Vec::new();
     let mut bare = Vec::new();
+    let mut driver_rss_kib = Vec::new();
+    let mut bare_rss_kib = Vec::new();
     for k in 0..=PAIRS {
         stop.check()?;
         progress.running(&format!("overhead on {} · pair {k}/{PAIRS}", w.id));
@@ -100,7 +118,9 @@ fn one(
         progress.advance(2);
         if k > 0 {
             driver.push((d.summary.wall_ms, d.cpu_user_s + d.cpu_sys_s));
-            bare.push(b);
+            bare.push((b.wall_ms, b.cpu_s));
+            driver_rss_kib.push(d.peak_rss_kib);
+            bare_rss_kib.push(b.rss_kib);
         }
     }
     Ok(Overhead {
@@ -108,11 +128,24 @@ fn one(
         row: ROW.to_string(),
         driver,
         bare,
+        memory: Some(OverheadMemory {
+            in_flight: plan.max_in_flight(),
+            idle_rss_kib,
+            driver_rss_kib,
+            bare_rss_kib,
+        }),
     })
 }
 
-/// One run of the bare loop: (wall ms, CPU s).
-fn bare_run(options: &Options, plan: &Plan, server: &Server) -> anyhow::Result<(f64, f64)> {
+/// What one run of the bare loop measured.
+struct BareRun {
+    wall_ms: f64,
+    cpu_s: f64,
+    rss_kib: u64,
+}
+
+/// One run of the bare loop in a child process of its own.
+fn bare_run(options: &Options, plan: &Plan, server: &Server) -> anyhow::Result<BareRun> {
     let target = server.target();
     let mut cmd = std::process::Command::new(&options.exe);
     cmd.args(["bare", "--plan", &serde_json::to_string(plan)?])
@@ -130,5 +163,9 @@ fn bare_run(options: &Options, plan: &Plan, server: &Server) -> anyhow::Result<(
     if s.ok != s.requests {
         bail!("the bare loop verified {} of {} answers", s.ok, s.requests);
     }
-    Ok((s.wall_ms, f.cpu_user_s + f.cpu_sys_s))
+    Ok(BareRun {
+        wall_ms: s.wall_ms,
+        cpu_s: f.cpu_user_s + f.cpu_sys_s,
+        rss_kib: f.peak_rss_kib,
+    })
 }

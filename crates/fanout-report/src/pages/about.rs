@@ -1,17 +1,25 @@
-//! The README's sections about the sweep rather than its figures: the
-//! environment of every host, the settings, the rows and the cells not
-//! measured.
+//! The sections about the sweep rather than its figures, on the methods
+//! page: the environment of every host, the settings, the rows and the
+//! cells not measured.
 
 use std::fmt::Write as _;
 
 use fanout_core::Protocol;
 use fanout_results::{Environment, Results};
 
-use super::or_unknown;
 use crate::format::{NONE, code, duration_ms, num, one_line, plural};
 use crate::md::MdTable;
-use crate::model::{Fate, Report, described, markers};
+use crate::model::{Fate, Report};
+use crate::names::{described, markers};
 use crate::tables::fate_word;
+
+/// The text, or `unknown` when it is empty.
+pub(crate) fn or_unknown(s: &str) -> &str {
+    if s.trim().is_empty() { "unknown" } else { s }
+}
+
+/// An environment field: its name and how to read it.
+type Field = (&'static str, fn(&Environment) -> String);
 
 /// The environments, the first set's first.
 fn environments(results: &Results) -> Vec<&Environment> {
@@ -20,7 +28,7 @@ fn environments(results: &Results) -> Vec<&Environment> {
         .collect()
 }
 
-pub(super) fn environment(out: &mut String, r: &Report<'_>) {
+pub(crate) fn environment(out: &mut String, r: &Report<'_>) {
     let envs = environments(r.results);
     let mut header = vec!["What".to_string()];
     if envs.len() > 1 {
@@ -29,7 +37,7 @@ pub(super) fn environment(out: &mut String, r: &Report<'_>) {
         header.push("Value".into());
     }
     let mut t = MdTable::new(header);
-    let fields: [crate::compare::Field; 10] = [
+    let fields: [Field; 10] = [
         ("Host", |e| code(or_unknown(&e.host))),
         ("Date", |e| or_unknown(&e.date).into()),
         ("Commit", |e| code(or_unknown(&e.commit))),
@@ -88,7 +96,7 @@ pub(super) fn environment(out: &mut String, r: &Report<'_>) {
     );
 }
 
-pub(super) fn settings(out: &mut String, results: &Results) {
+pub(crate) fn settings(out: &mut String, results: &Results) {
     let s = &results.settings;
     let order = if s.interleaved {
         "interleaved: within each plan, round-robin across rows (row A's repeat 1, row B's \
@@ -127,7 +135,7 @@ fn protocols(ps: &[Protocol]) -> String {
     }
 }
 
-pub(super) fn rows(out: &mut String, r: &Report<'_>) {
+pub(crate) fn rows(out: &mut String, r: &Report<'_>) {
     if r.rows.is_empty() {
         return;
     }
@@ -187,7 +195,7 @@ pub(super) fn rows(out: &mut String, r: &Report<'_>) {
 }
 
 /// Every cell without figures, grouped by row, host and reason.
-pub(super) fn not_measured(out: &mut String, r: &Report<'_>) {
+pub(crate) fn not_measured(out: &mut String, r: &Report<'_>) {
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     for t in &r.tables {
         for e in &t.entries {

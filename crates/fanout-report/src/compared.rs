@@ -1,44 +1,31 @@
-//! [`Comparison::markdown`]: what differs between the environments, then
-//! one critcmp-like table — cell, old, new, new ÷ old, verdict — by effect,
-//! and the reasons of the cells not measured on a side.
+//! [`comparison_markdown`]: a [`Comparison`] of two result sets (computed
+//! by `fanout_results::compare`) as Markdown — what differs between the
+//! environments, then one critcmp-like table — cell, old, new, new ÷ old,
+//! verdict — by effect, and the reasons of the cells not measured on a side.
 
 use std::fmt::Write as _;
 
-use super::{CellChange, Comparison, MIN_REPEATS, Side, Verdict};
-use crate::format::{NONE, code, num, one_line, times, wall_range};
+use fanout_results::{CellChange, Comparison, MIN_REPEATS, Side, Verdict};
+
+use crate::format::{NONE, num, one_line, times, wall_range};
 use crate::md::MdTable;
 
-impl CellChange {
-    /// `` `row` · `workload` · label · `host` `` (the label when it is not
-    /// the workload id, the host when matched by host).
-    pub fn name(&self) -> String {
-        let mut s = format!("{} · {}", code(&self.row), code(&self.workload));
-        if self.label != self.workload {
-            let _ = write!(s, " · {}", self.label);
-        }
-        if let Some(h) = &self.host {
-            let _ = write!(s, " · {}", code(h));
-        }
-        s
-    }
-
-    /// The verdict in words: `slower`, `same within noise (1 repeat: indicative)`.
-    pub fn verdict_text(&self) -> String {
-        let word = match self.verdict {
-            Verdict::Slower => "**slower**",
-            Verdict::Faster => "faster",
-            Verdict::Same => "same within noise",
-            Verdict::OnlyOld => "only in old",
-            Verdict::OnlyNew => "only in new",
-            Verdict::NotComparable => "not comparable",
-        };
-        match self.indicative {
-            Some(n) => format!(
-                "{word} ({n} repeat{}: indicative)",
-                if n == 1 { "" } else { "s" }
-            ),
-            None => word.to_string(),
-        }
+/// The verdict in words: `slower`, `same within noise (1 repeat: indicative)`.
+fn verdict_text(c: &CellChange) -> String {
+    let word = match c.verdict {
+        Verdict::Slower => "**slower**",
+        Verdict::Faster => "faster",
+        Verdict::Same => "same within noise",
+        Verdict::OnlyOld => "only in old",
+        Verdict::OnlyNew => "only in new",
+        Verdict::NotComparable => "not comparable",
+    };
+    match c.indicative {
+        Some(n) => format!(
+            "{word} ({n} repeat{}: indicative)",
+            if n == 1 { "" } else { "s" }
+        ),
+        None => word.to_string(),
     }
 }
 
@@ -55,22 +42,22 @@ fn side(s: &Side) -> String {
     }
 }
 
-impl Comparison {
-    /// The comparison as Markdown: a "What differs" list first when the
-    /// environments differ, then the counts, the test, the table and the
-    /// reasons.
-    pub fn markdown(&self) -> String {
+/// The comparison as Markdown: a "What differs" list first when the
+/// environments differ, then the counts, the test, the table and the
+/// reasons.
+pub fn comparison_markdown(cmp: &Comparison) -> String {
+    {
         let mut out = String::new();
-        if !self.differs.is_empty() {
+        if !cmp.differs.is_empty() {
             out.push_str("## What differs\n\n");
-            for d in &self.differs {
+            for d in &cmp.differs {
                 let _ = writeln!(out, "- {d}");
             }
             out.push_str(
                 "\nFigures from different machines or software differ for those reasons too.\n\n",
             );
         }
-        let count = |v: Verdict| self.changes.iter().filter(|c| c.verdict == v).count();
+        let count = |v: Verdict| cmp.changes.iter().filter(|c| c.verdict == v).count();
         let _ = writeln!(
             out,
             "## Cells\n\n\
@@ -88,7 +75,7 @@ impl Comparison {
             count(Verdict::OnlyOld),
             count(Verdict::OnlyNew),
             count(Verdict::NotComparable),
-            num(self.threshold_pct),
+            num(cmp.threshold_pct),
         );
         let mut t = MdTable::numeric(
             ["Cell", "Old", "New", "New ÷ old", "Verdict"]
@@ -97,17 +84,17 @@ impl Comparison {
             1,
         )
         .text(4);
-        for c in &self.changes {
+        for c in &cmp.changes {
             t.push(vec![
                 c.name(),
                 side(&c.old),
                 side(&c.new),
                 c.ratio.map_or(NONE.into(), times),
-                c.verdict_text(),
+                verdict_text(c),
             ]);
         }
         out.push_str(&t.render());
-        let reasons: Vec<String> = self
+        let reasons: Vec<String> = cmp
             .changes
             .iter()
             .flat_map(|c| {

@@ -4,7 +4,7 @@
 //! others' go to [`Results::merged`], and its settings, load-generator lines
 //! and overhead figures are kept. Rows are unioned by id (the first
 //! description wins; a conflict is noted). Cells are concatenated, each
-//! naming its host ([`fanout_results::Cell::host`]), so every table gets a
+//! naming its host ([`crate::Cell::host`]), so every table gets a
 //! line per row and host.
 //!
 //! What results.json cannot attribute to a host stays the first host's
@@ -14,8 +14,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::model::{Environment, Results, RowInfo};
 use anyhow::bail;
-use fanout_results::{Environment, Results, RowInfo};
 
 /// A merged set and what the merge had to decide, one note a line.
 #[derive(Debug, Clone, PartialEq)]

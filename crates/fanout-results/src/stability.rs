@@ -5,9 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use fanout_results::{Results, Stability};
-
-use crate::model::host_of;
+use crate::model::{Results, Stability};
 
 /// The rankings of `new` against `old` (see the module docs).
 pub fn stability(old: &Results, new: &Results, gap_pct: f64) -> Stability {
@@ -19,7 +17,7 @@ pub fn stability(old: &Results, new: &Results, gap_pct: f64) -> Stability {
                 let key = (
                     c.workload.clone(),
                     c.label.clone(),
-                    host_of(r, c).to_string(),
+                    r.host_of(c).to_string(),
                 );
                 out.entry(key).or_default().insert(c.row.clone(), d.wall_ms);
             }

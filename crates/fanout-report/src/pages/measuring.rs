@@ -1,6 +1,7 @@
-//! The README's Methods section: how a cell is measured, as the harness
-//! (`crates/fanout/src/harness`) does it, how ties and the floor are
-//! decided, and what the figures do not show.
+//! The methods page's text: how a cell is measured, as the harness
+//! (`crates/fanout/src/harness`) does it, how ties, the floor, the verdict
+//! and the pitfalls are decided, what the figures do not show, and how to
+//! read the tables.
 
 use std::fmt::Write as _;
 
@@ -38,7 +39,7 @@ pub(crate) fn methods(out: &mut String, r: &Report<'_>) {
          requests makes the cell *failed*, with that reason.\n\
          - **One server process per cell.** Each measured cell gets a target server child of \
          its own (`fanout serve`), kept for that cell's runs, unless a server on another host \
-         was given (`--target`; see Server above). Its counters are reset before every run and \
+         was given (`--target`; see Environment below). Its counters are reset before every run and \
          read after it: connections, TLS handshakes full and resumed, the HTTP version of each \
          answer, the peak in-flight count and the most streams open on one connection are the \
          server's count for that run alone.\n\
@@ -63,10 +64,26 @@ pub(crate) fn methods(out: &mut String, r: &Report<'_>) {
          forces (⌈N ÷ bound⌉ rounds; one when unbounded): what no client can beat. × floor is \
          the median wall over it.\n\
          - **Ties.** {ties}\n\
+         - **The verdict** reads each scenario on its workload's last plan (the largest N, the \
+         HTTP/2 plan), by the figure the workload declares decides it, on the first result \
+         set's host. The Rust choice is the best Rust row and every Rust row tied with it, by \
+         the tie rule above; the next Rust row is the best of the others. A row with a request \
+         that failed beyond the faults the plan injected cannot win: fault decisions are \
+         deterministic, so the errors of each kind a correct client reports are known exactly, \
+         and only errors beyond those (or of another kind) count — on a plan without faults, \
+         every failed request. A reference program's language is the first word of its \
+         runtime (`CPython`, `Node.js`, `Go`); its column shows that language's best program \
+         on the plan, with its median over the Rust choice's.\n\
+         - **The pitfalls** are rules declared once, each a pair of setups that differ in one \
+         setting — a row and the tuned or idiom row that names it as its base, a row's HTTP/1.1 \
+         and HTTP/2 plans, rows the server saw resume TLS sessions or not — on the plans the \
+         rule selects by their properties ([the rules](#the-pitfalls-rules)). A pair is shown only \
+         when the two min–max ranges do not overlap and the pitfall costs at least {material}× \
+         the fix; rows with failed requests are left out.\n\
          - **Harness overhead.** On the workloads marked for it, the same client through the \
          driver and in a bare loop, alternately, each in its own child process (see Harness \
          overhead).{merged}\n\n\
-         ### What this does not measure, or measures unfairly\n\n\
+         ## What this does not measure\n\n\
          - With a local server, client and server share this machine's {cores}: CPU-hungry rows \
          compete with the server, and throughput is capped by the machine, not only by the \
          client.\n\
@@ -86,6 +103,7 @@ pub(crate) fn methods(out: &mut String, r: &Report<'_>) {
             "one row after another"
         },
         ties = TIES,
+        material = crate::format::ratio2(crate::pitfalls::rules::MATERIAL),
         merged = if r.multi_host {
             format!(
                 "\n- **Merged hosts.** Result sets from several client hosts were merged: each \
@@ -104,4 +122,67 @@ pub(crate) fn methods(out: &mut String, r: &Report<'_>) {
             "cores".into()
         },
     );
+}
+
+/// How to read the workload pages' tables: every column, once.
+pub(crate) fn reading(out: &mut String) {
+    out.push_str(
+        "## Reading the tables\n\n\
+         Every table lists every row, measured or not. *Wall*: the median over the repeats, with \
+         the fastest and slowest. *Relative*: against the best row of the table (the least \
+         median wall): the ratio of the two fastest repeats and of the two slowest, 1.00 for the \
+         best; *tied*: the row's min–max range overlaps the best row's, so the repeats cannot \
+         tell them apart. *× floor*: wall over the plan's floor (the server delay, once per \
+         round the concurrency bound forces), which no client can beat. *× wrk*, *× oha*: the \
+         row's req/s over that load generator's (its own line opens the table). *RSS / \
+         in-flight*: (peak RSS − the row's idle RSS) / the server's peak in-flight count, median \
+         of the repeats. *Handshakes / req*, *Resumed*: the TLS handshakes the server completed \
+         per request and how many resumed an earlier session. *Protocol used*: the HTTP version \
+         the server answered every request with (*mixed* when both); *Connections*: TCP \
+         connections the server accepted; *Max streams / conn*: the most requests open at once \
+         on one connection. *Errors*: failed requests summed over the repeats. Other figures \
+         are medians of the repeats. With several client hosts merged, a line per row and host; \
+         Relative, ties and headlines compare rows on the same host only.\n\n",
+    );
+}
+
+/// The pitfalls' rules, as declared: what each compares, on which plans,
+/// by which figure.
+pub(crate) fn rules(out: &mut String) {
+    use crate::pitfalls::rules::{Judge, Pair, Plans, RULES};
+    out.push_str("## The pitfalls' rules\n\n");
+    for rule in &RULES {
+        let pair = match rule.pair {
+            Pair::Protocols => "each row on the HTTP/2 plan against itself on the HTTP/1.1 plan, \
+                where the connections it opened times the most streams on one are fewer than \
+                the requests in flight (they queued at the cap); and against each tuned row \
+                that names it as its base, on the HTTP/2 plan"
+                .to_string(),
+            Pair::Tuned => "each tuned row against the row it names as its base".into(),
+            Pair::Idiom(idioms) => format!(
+                "each untuned row whose idiom is {} against the row it names as its base",
+                crate::format::and_list(
+                    &idioms.iter().map(|i| code(i.as_str())).collect::<Vec<_>>()
+                )
+                .replace(" and ", " or ")
+            ),
+            Pair::Resumption => "the rows the server saw resume no TLS session against those \
+                it saw resume some"
+                .into(),
+        };
+        let plans = match rule.plans {
+            Plans::Any => "every plan",
+            Plans::Unbounded => "plans without a concurrency bound",
+            Plans::NewTlsConnectionEach => "HTTPS plans without keep-alive",
+            Plans::Http2OfPair => {
+                "the HTTP/2 plan of a workload with an HTTP/1.1 and an HTTP/2 plan"
+            }
+        };
+        let judge = match rule.judge {
+            Judge::Metric(m) => m.as_str().to_string(),
+            Judge::Scenario => "the figure that decides the workload's scenario".into(),
+        };
+        let _ = writeln!(out, "- **{}**: {pair}; on {plans}; by {judge}.", rule.title);
+    }
+    out.push('\n');
 }

@@ -455,7 +455,8 @@ impl Future for Pump {
         this.poll_inbound(cx);
         ready!(this.poll_outbound(cx));
         if this.line.reset.load(Relaxed) {
-            super::io::linger_zero(&this.socket);
+            // `SO_LINGER` 0: the close is an RST (best effort, as in `io.rs`).
+            let _ = socket2::SockRef::from(&this.socket).set_linger(Some(Duration::ZERO));
         } else {
             // A FIN; the socket closes when the pump is dropped.
             let _ = Pin::new(&mut this.socket).poll_shutdown(cx);

@@ -1,7 +1,8 @@
 //! A workload at an emulated round trip against its loopback twin
 //! ([`fanout_core::Workload::twin`]): the same calls, ranked both ways by
 //! the figure the scenario is decided by, and the pairs of rows whose order
-//! changes beyond noise (each order's min–max ranges apart). Computed from
+//! changes beyond noise (each order's min–max ranges apart, its medians
+//! 1.05× apart or more, the pitfalls' threshold). Computed from
 //! the report's tables on the verdict's host; no workload id is named here.
 
 use std::fmt::Write as _;
@@ -9,9 +10,10 @@ use std::fmt::Write as _;
 use fanout_core::{WORKLOADS, Workload};
 
 use crate::figures::{metric, shown};
-use crate::format::{code, duration_ms, plural, ratio_times};
+use crate::format::{code, duration_ms, plural, ratio_times, ratio2};
 use crate::model::{Entry, Report, Table};
 use crate::names::{row_cell, row_prose};
+use crate::pitfalls::rules::MATERIAL;
 use crate::ties::Spread;
 use crate::verdict::host;
 
@@ -52,9 +54,11 @@ fn both<'r>(wan: &'r Table<'r>, twin: &'r Table<'r>, host: &'r str, w: &Workload
         .collect()
 }
 
-/// Every pair whose order changes beyond noise.
+/// Every pair whose order changes beyond noise: each order's min–max
+/// ranges apart, and its medians at least [`MATERIAL`] apart (the
+/// pitfalls' threshold, so a single repeat's points do not count as a change).
 fn flips<'r>(rows: &'r [Both<'r>]) -> Vec<Flip<'r>> {
-    let ahead = |a: &Spread, b: &Spread| a.max < b.min;
+    let ahead = |a: &Spread, b: &Spread| a.max < b.min && b.median >= a.median * MATERIAL;
     let mut out = Vec::new();
     for a in rows {
         for b in rows {
@@ -201,19 +205,23 @@ fn plan(
     if flips.is_empty() {
         let _ = writeln!(
             out,
-            "- No two rows change order beyond noise (each order's min–max ranges apart).\n"
+            "- No two rows change order beyond noise (each order's min–max ranges apart, \
+             the medians {}× apart or more).\n",
+            ratio2(MATERIAL)
         );
         return;
     }
     let _ = writeln!(
         out,
-        "- {} of rows {} order beyond noise (each order's min–max ranges apart):",
+        "- {} of rows {} order beyond noise (each order's min–max ranges apart, the medians \
+         {}× apart or more):",
         plural(flips.len() as u64, "pair"),
         if flips.len() == 1 {
             "changes"
         } else {
             "change"
-        }
+        },
+        ratio2(MATERIAL)
     );
     for f in flips.iter().take(LISTED) {
         let _ = writeln!(

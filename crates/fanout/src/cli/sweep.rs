@@ -29,8 +29,8 @@ pub(crate) struct SweepArgs {
     /// across rows (default 3; 1 with --quick).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
     repeats: Option<u32>,
-    /// Skip a cell whose projected time per run (N × delay at the row's
-    /// concurrency) is over this (default 15s; 5s with --quick); a cell
+    /// Skip a cell whose projected time per run (the rounds of the delay,
+    /// and of the round trip, at the row's concurrency) is over this (default 15s; 5s with --quick); a cell
     /// whose warm-up takes over a third of it gets one measured repeat.
     #[arg(long, value_parser = duration)]
     cell_budget: Option<Duration>,

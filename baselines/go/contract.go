@@ -281,6 +281,21 @@ func fillWindow(start, n int) []byte {
 	return fillBuf[start : start+n]
 }
 
+// expectedBody is the whole body of request id, n bytes long (for tests:
+// verify does not build it).
+func expectedBody(id, n uint64) []byte {
+	prefix := strconv.FormatUint(id, 10) + ":"
+	b := make([]byte, n)
+	for k := range b {
+		if k < len(prefix) {
+			b[k] = prefix[k]
+		} else {
+			b[k] = fill[(id+uint64(k))%64]
+		}
+	}
+	return b
+}
+
 // verify reports whether body is exactly the server's body for request id, n long.
 func verify(id, n uint64, body []byte) bool {
 	if uint64(len(body)) != n {
@@ -423,6 +438,37 @@ func errorSample(latency time.Duration, kind string, err error) Sample {
 	return Sample{latency, kind, 0, false}
 }
 
+// errorKinds are core's error kinds, in report order (`ErrorKind::ALL`).
+var errorKinds = []string{"connect", "tls", "timeout", "reset", "status", "truncated", "protocol", "body-mismatch", "decode", "other"}
+
+// sortedKinds are the error kinds by name, the summary's order.
+func sortedKinds() []string {
+	k := append([]string(nil), errorKinds...)
+	sort.Strings(k)
+	return k
+}
+
+// expectedKind is the error kind a fault must come out as on a plan of this
+// format (core's `Fault::expected_kind`); "" = the request succeeds.
+func expectedKind(fault, format string) string {
+	switch fault {
+	case "error":
+		return "status"
+	case "reset":
+		return "reset"
+	case "stall":
+		return "timeout"
+	case "truncate":
+		return "truncated"
+	case "corrupt":
+		if format == "json" {
+			return "decode"
+		}
+		return "body-mismatch"
+	}
+	return ""
+}
+
 // inHead is core's `ErrorKind::in_head`: the connection ending before the
 // response head is a `reset`; inBody, `in_body`: while the body is read, a
 // `truncated` body.
@@ -483,6 +529,34 @@ func (h *Heartbeat) stop() {
 	h.mu.Lock()
 	h.stopped = true
 	h.mu.Unlock()
+}
+
+// runTicker drives the record from a goroutine receiving from a
+// time.Ticker(period), which fires on the start + k*period grid and drops
+// ticks for a slow receiver (counted as missed). The function it returns
+// stops the record and the goroutine.
+func (h *Heartbeat) runTicker() func() {
+	ticker := time.NewTicker(h.period)
+	done := make(chan struct{})
+	var ticking sync.WaitGroup
+	ticking.Add(1)
+	go func() {
+		defer ticking.Done()
+		for {
+			select {
+			case <-ticker.C:
+				h.tick()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		h.stop()
+		ticker.Stop()
+		close(done)
+		ticking.Wait()
+	}
 }
 
 // ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import {
 } from './fanout_common.mjs';
 
 const ROW = 'node-fetch-promise-all';
-// Node 20's fetch speaks HTTP/1.1 only (undici's `allowH2` is off and global
+// Node 24's fetch speaks HTTP/1.1 only (undici's `allowH2` is off and global
 // fetch takes no dispatcher without the undici package).
 const CLIENT = "node's fetch (undici)";
 const { plan, target } = parseCli(CLIENT, ['auto', 'http1']);

@@ -628,6 +628,56 @@ def aiohttp_error_kind(exc: BaseException) -> str:
     return "other"
 
 
+# The request extension `mark_head` sets: the response head arrived, so a
+# failure after it happened while the body was read.
+_HEAD = "fanout.head"
+
+
+async def mark_head(response) -> None:
+    """An httpx response event hook (`event_hooks={"response": [mark_head]}`):
+    httpx calls it when the response head has arrived, before it reads the
+    body, so `httpx_error_kind` can tell a connection broken before the head
+    (`reset`) from a body cut short (`truncated`) — over HTTP/2 both are the
+    same stream reset."""
+    response.request.extensions[_HEAD] = True
+
+
+def httpx_error_kind(exc: BaseException) -> str:
+    """Classifies an exception raised by an httpx request or `response.json()`
+    (`in_head`/`in_body` applied, from `mark_head`'s mark)."""
+    import httpx
+
+    if isinstance(exc, ValueError) and not isinstance(exc, httpx.HTTPError):
+        return "decode"  # json.JSONDecodeError, UnicodeDecodeError from response.json()
+    kind = "other"
+    if isinstance(exc, httpx.TimeoutException):  # connect, read, write, pool
+        kind = "timeout"
+    elif isinstance(exc, httpx.RemoteProtocolError):
+        text = str(exc)
+        # h11: "Server disconnected without sending a response", "peer closed
+        # connection without sending complete message body"; h2: a stream
+        # reset or the connection ended by the server.
+        ended = ("disconnected", "peer closed", "StreamReset", "ConnectionTerminated")
+        kind = "reset" if any(w in text for w in ended) else "protocol"
+    elif isinstance(exc, httpx.LocalProtocolError):
+        kind = "protocol"
+    else:
+        for e in _chain(exc):  # ConnectError, ReadError, ...: what does it wrap?
+            if isinstance(e, OSError) and (found := os_error_kind(e)):
+                kind = found
+                break
+        else:
+            if isinstance(exc, httpx.ConnectError):
+                kind = "connect"
+            elif isinstance(exc, httpx.NetworkError):  # ReadError, WriteError, CloseError
+                kind = "reset"
+    try:
+        head = exc.request.extensions.get(_HEAD, False) if isinstance(exc, httpx.RequestError) else False
+    except RuntimeError:  # an error raised before a request existed
+        head = False
+    return in_body(kind) if head else in_head(kind)
+
+
 def requests_error_kind(exc: BaseException) -> str:
     """Classifies an exception raised by a requests call (before
     `in_head`/`in_body`)."""

@@ -12,15 +12,21 @@
 //! Three lines outside the new crate. The new row shows in `fanout list` and
 //! passes the conformance kit with no further edit. Nothing is written
 //! unless every step can be done.
+//!
+//! `cargo xtask vectors [--check]` — writes (or checks) the golden test
+//! vectors of the contract that the Python, Node.js and Go ports read
+//! ([`vectors`]).
 
 #![forbid(unsafe_code)]
+
+pub mod vectors;
 
 use std::fs;
 use std::path::Path;
 
 use anyhow::{Context, bail};
 
-const USAGE: &str = "usage: cargo xtask new-runtime NAME   (NAME: lowercase letters, digits and '-', e.g. glommio-isahc)";
+const USAGE: &str = "usage: cargo xtask new-runtime NAME   (NAME: lowercase letters, digits and '-', e.g. glommio-isahc)\n       cargo xtask vectors [--check]   (write or check baselines/vectors.json)";
 
 /// Marker line in the registry above which new rows are added.
 pub const REGISTRY_MARKER: &str = "    // new rows go above this line (cargo xtask new-runtime)";
@@ -32,11 +38,17 @@ pub const README_MARKER: &str = "<!-- rows:end (cargo xtask new-runtime adds a l
 
 /// Runs `cargo xtask ARGS…` in the workspace that holds this crate.
 pub fn main(args: &[String]) -> anyhow::Result<()> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .context("xtask has no parent dir")?;
     match args {
+        [cmd] if cmd == "vectors" => {
+            vectors::run(root, false)?;
+            println!("wrote {}", vectors::PATH);
+            Ok(())
+        }
+        [cmd, flag] if cmd == "vectors" && flag == "--check" => vectors::run(root, true),
         [cmd, name] if cmd == "new-runtime" => {
-            let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .parent()
-                .context("xtask has no parent dir")?;
             new_runtime(root, name)?;
             println!(
                 "created crates/rt-{name}; next: edit it, then `cargo test -p rt-{name}` and `cargo run -p fanout -- list`"

@@ -255,7 +255,10 @@ fn generator_value(col: Col, r: &Report<'_>, t: &Table<'_>, i: usize, g: &Genera
     match col {
         Col::Host => code(&r.results.environment.host),
         Col::Tls => "not verified".into(),
-        Col::Wall => g.wall_ms.map_or(NONE.into(), |w| wall_range(w, w, w)),
+        Col::Wall => g
+            .wall_ms
+            .zip(g.wall_range())
+            .map_or(NONE.into(), |(w, (lo, hi))| wall_range(w, lo, hi)),
         Col::Floor => g
             .wall_ms
             .and_then(|w| ratio(w, floor_ms(&t.plan)))

@@ -12,7 +12,7 @@ mod common;
 
 use common::{file, results, results_on, section};
 use fanout_report::{comparison_markdown, render};
-use fanout_results::{Cell, CellStatus, Results, compare, merge};
+use fanout_results::{Cell, CellStatus, Results, Verdict, compare, merge};
 use insta::assert_snapshot;
 
 fn page(name: &str) -> String {
@@ -128,22 +128,33 @@ fn cell<'a>(r: &'a mut Results, row: &str, workload: &str) -> &'a mut Cell {
         .unwrap_or_else(|| panic!("no cell {row} {workload}"))
 }
 
-/// Old and new sets with one cell of each kind of change.
+/// Old and new sets with one cell of each kind of change — one a plan, as
+/// the test assumes most cells of a plan did not change — among cells that
+/// moved by a percent or less between the sittings (and 2 % as a whole on
+/// `latency`: drift).
 pub fn old_and_new() -> (Results, Results) {
-    let old = results_on("bench-a", &["latency", "throughput"]);
+    let old = results_on("bench-a", &["latency", "throughput", "c10k", "json"]);
     let mut new = old.clone();
     new.environment.rustc = "rustc 1.91.0".into();
     new.environment.commit = "4567cdef".into();
     new.environment
         .crates
         .insert("tokio".into(), "1.48.0".into());
+    let jitter = [1.004, 0.995, 1.01, 0.99, 1.006, 0.997, 1.002, 0.993];
+    for (i, c) in new.cells.iter_mut().enumerate() {
+        let drift = if c.workload == "latency" { 1.02 } else { 1.0 };
+        scale(c, &[drift * jitter[i % jitter.len()]]);
+    }
     scale(cell(&mut new, "tokio-hyper-tuned", "latency"), &[1.2]);
-    scale(cell(&mut new, "tokio-reqwest", "latency"), &[0.8]);
-    scale(cell(&mut new, "tokio-reqwest-join-set", "latency"), &[1.02]);
-    // Beyond the threshold, but the ranges overlap: noise.
-    scale(cell(&mut new, "threads-ureq", "latency"), &[1.3, 0.9, 1.6]);
-    // One repeat: the threshold alone, indicative.
-    let c = cell(&mut new, "tokio-reqwest-buffer-unordered", "latency");
+    scale(
+        cell(&mut new, "tokio-reqwest-join-set", "throughput"),
+        &[0.8],
+    );
+    // Beyond the threshold, but the cell's own repeats spread as widely:
+    // unclear.
+    scale(cell(&mut new, "threads-ureq", "json"), &[1.3, 0.9, 1.6]);
+    // One repeat a side cannot be told from noise: unclear.
+    let c = cell(&mut new, "tokio-reqwest-buffer-unordered", "c10k");
     if let CellStatus::Done { repeats } = &mut c.status {
         repeats.truncate(1);
     }
@@ -165,14 +176,20 @@ pub fn old_and_new() -> (Results, Results) {
 #[test]
 fn a_comparison_with_every_verdict() {
     let (old, new) = old_and_new();
-    let c = compare(&old, &new, 5.0);
+    let c = compare(&old, &new, 5.0, fanout_results::noise::DEFAULT_ALPHA);
     assert_snapshot!(comparison_markdown(&c));
     let slower: Vec<String> = c.slower().iter().map(|c| c.name()).collect();
+    assert_eq!(slower, ["`tokio-hyper-tuned` · `latency`"]);
+    let names = |v| -> Vec<String> { c.with(v).iter().map(|c| c.name()).collect() };
     assert_eq!(
-        slower,
+        names(Verdict::Faster),
+        ["`tokio-reqwest-join-set` · `throughput`"]
+    );
+    assert_eq!(
+        names(Verdict::Unclear),
         [
-            "`tokio-hyper-tuned` · `latency`",
-            "`tokio-reqwest-buffer-unordered` · `latency`"
+            "`threads-ureq` · `json`",
+            "`tokio-reqwest-buffer-unordered` · `c10k`"
         ]
     );
 }

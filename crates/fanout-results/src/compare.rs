@@ -12,13 +12,21 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::model::{Cell, CellStatus, Environment, Results};
-use crate::verdict::{Side, Verdict, verdict};
+use crate::noise::Drift;
+use crate::verdict::{Evidence, Side, Verdict, verdicts};
+
+/// A plan of a comparison: workload, label and (when matched by host) host.
+pub type PlanKey = (String, String, Option<String>);
 
 /// Two result sets, compared.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
-    /// The change a verdict needs, percent of the old median.
+    /// The change a verdict needs, percent of the drift-corrected ratio.
     pub threshold_pct: f64,
+    /// The family-wise error rate of the test over every cell compared.
+    pub alpha: f64,
+    /// Each plan's drift (taken out of its cells' ratios) and noise.
+    pub drifts: Vec<Drift<PlanKey>>,
     /// What differs between the two sets' environments and settings, one
     /// line each (empty when nothing does).
     pub differs: Vec<String>,
@@ -47,10 +55,8 @@ pub struct CellChange {
     pub ratio: Option<f64>,
     /// The verdict.
     pub verdict: Verdict,
-    /// `Some(n)`: the fewer side had only `n` repeats (under
-    /// [`crate::MIN_REPEATS`]), so the verdict rests on the threshold alone and is
-    /// indicative.
-    pub indicative: Option<usize>,
+    /// The figures behind it, when both sides were measured.
+    pub evidence: Option<Evidence>,
 }
 
 /// A cell's side.
@@ -67,7 +73,7 @@ fn side(cell: Option<&Cell>) -> Side {
             median_ms: d.wall_ms,
             min_ms: d.wall_min_ms,
             max_ms: d.wall_max_ms,
-            repeats: repeats.len(),
+            walls: repeats.iter().map(|r| r.summary.wall_ms).collect(),
         },
         (CellStatus::Done { .. }, None) => not("done without repeats", ""),
         (CellStatus::Skipped { reason, .. }, _) => not("skipped", reason),
@@ -95,44 +101,50 @@ fn keys(r: &Results, by_host: bool) -> Vec<(Key, &Cell)> {
 }
 
 /// Compares `new` against `old`: every cell of either, with a verdict
-/// ([`verdict`]) where both sides were measured, and what differs between
-/// their environments.
-pub fn compare(old: &Results, new: &Results, threshold_pct: f64) -> Comparison {
+/// ([`verdicts`], at family-wise error rate `alpha` — see
+/// [`crate::noise`]) where both sides were measured, and what differs
+/// between their environments.
+pub fn compare(old: &Results, new: &Results, threshold_pct: f64, alpha: f64) -> Comparison {
     let by_host = old.is_merged() || new.is_merged();
     let (olds, news) = (keys(old, by_host), keys(new, by_host));
-    let mut changes = Vec::new();
-    let mut push = |key: &Key, o: Option<&Cell>, n: Option<&Cell>| {
-        let (old_side, new_side) = (side(o), side(n));
-        let (verdict, ratio, indicative) = verdict(&old_side, &new_side, threshold_pct);
-        changes.push(CellChange {
+    let mut matched: Vec<(Key, Side, Side)> = Vec::new();
+    for (key, o) in &olds {
+        let n = news.iter().find(|(k, _)| k == key).map(|(_, c)| *c);
+        matched.push((key.clone(), side(Some(o)), side(n)));
+    }
+    for (key, n) in &news {
+        if !olds.iter().any(|(k, _)| k == key) {
+            matched.push((key.clone(), Side::Absent, side(Some(n))));
+        }
+    }
+    let plan = |k: &Key| -> PlanKey { (k.1.clone(), k.2.clone(), k.3.clone()) };
+    let cells: Vec<(PlanKey, &Side, &Side)> =
+        matched.iter().map(|(k, o, n)| (plan(k), o, n)).collect();
+    let judged = verdicts(&cells, threshold_pct, alpha);
+    let mut changes: Vec<CellChange> = matched
+        .iter()
+        .zip(judged.cells)
+        .map(|((key, old, new), (verdict, evidence))| CellChange {
             row: key.0.clone(),
             workload: key.1.clone(),
             label: key.2.clone(),
             host: key.3.clone(),
-            old: old_side,
-            new: new_side,
-            ratio,
+            old: old.clone(),
+            new: new.clone(),
+            ratio: evidence.map(|e| e.ratio),
             verdict,
-            indicative,
-        });
-    };
-    for (key, o) in &olds {
-        let n = news.iter().find(|(k, _)| k == key).map(|(_, c)| *c);
-        push(key, Some(o), n);
-    }
-    for (key, n) in &news {
-        if !olds.iter().any(|(k, _)| k == key) {
-            push(key, None, Some(n));
-        }
-    }
+            evidence,
+        })
+        .collect();
     // By effect: slower, then same, then faster, each by ratio with the
     // largest slowdown first; the cells without a ratio keep their order
     // after them.
     let rank = |c: &CellChange| match c.verdict {
         Verdict::Slower => 0,
-        Verdict::Same => 1,
-        Verdict::Faster => 2,
-        _ => 3,
+        Verdict::Unclear => 1,
+        Verdict::Same => 2,
+        Verdict::Faster => 3,
+        _ => 4,
     };
     changes.sort_by(|a, b| {
         rank(a)
@@ -144,6 +156,8 @@ pub fn compare(old: &Results, new: &Results, threshold_pct: f64) -> Comparison {
     });
     Comparison {
         threshold_pct,
+        alpha,
+        drifts: judged.drifts,
         differs: differs(old, new),
         changes,
     }
@@ -168,10 +182,12 @@ impl CellChange {
 impl Comparison {
     /// The cells that got slower, largest slowdown first.
     pub fn slower(&self) -> Vec<&CellChange> {
-        self.changes
-            .iter()
-            .filter(|c| c.verdict == Verdict::Slower)
-            .collect()
+        self.with(Verdict::Slower)
+    }
+
+    /// The cells with this verdict, in table order.
+    pub fn with(&self, v: Verdict) -> Vec<&CellChange> {
+        self.changes.iter().filter(|c| c.verdict == v).collect()
     }
 }
 

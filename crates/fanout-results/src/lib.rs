@@ -17,9 +17,11 @@
 //!   requests that failed beyond the faults its plan injected
 //!   ([`injected_errors`]);
 //! - [`compare()`]: two result sets cell by cell, each cell's [`Verdict`]
-//!   decided by [`verdict()`] (its own module, testable alone);
+//!   decided by [`verdicts()`] on the statistics of [`noise`] (drift per
+//!   plan taken out, between-sitting noise measured, Holm over every cell);
 //! - [`stability()`]: whether two consecutive sweeps rank the rows alike;
-//! - [`merge()`]: result sets from several client hosts as one.
+//! - [`merge()`]: result sets from several client hosts as one;
+//! - [`pool()`]: several sweeps of one commit as one side of a comparison.
 //!
 //! `lib.rs` only declares the modules and re-exports them; no module
 //! imports another in a circle.
@@ -31,18 +33,21 @@ mod derive;
 mod injected;
 mod merge;
 mod model;
+pub mod noise;
+mod pool;
 mod stability;
 pub mod summary;
 mod verdict;
 
-pub use compare::{CellChange, Comparison, compare};
+pub use compare::{CellChange, Comparison, PlanKey, compare};
 pub use derive::{Derived, median};
 pub use injected::injected_errors;
 pub use merge::{Merged, merge, merge_noted};
 pub use model::{
-    Cell, CellStatus, Environment, GeneratorLine, Overhead, OverheadMemory, Repeat, Results,
-    RowInfo, SCHEMA, Settings, Stability,
+    Cell, CellStatus, Environment, GeneratorLine, GeneratorRepeat, Overhead, OverheadMemory,
+    Repeat, Results, RowInfo, SCHEMA, Settings, Stability,
 };
+pub use pool::pool;
 pub use stability::stability;
 pub use summary::{HeartbeatSummary, Latency, Summary};
-pub use verdict::{MIN_REPEATS, Side, Verdict, verdict};
+pub use verdict::{Evidence, Side, Verdict, Verdicts, verdicts};

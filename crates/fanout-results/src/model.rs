@@ -50,15 +50,18 @@ pub struct Results {
 }
 
 /// The rankings of two consecutive sweeps, compared: for every pair of rows
-/// measured in the same cell of both, whose median walls differ by more
-/// than `gap_pct` in either sweep, whether both sweeps order them the same.
+/// measured in the same table of both, whose median walls differ in either
+/// sweep by more than `gap_pct` and beyond the table's between-sitting
+/// noise (as `fanout compare` measures it), whether both sweeps order them
+/// the same.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stability {
     /// The previous sweep's commit.
     pub previous_commit: String,
     /// The previous sweep's date.
     pub previous_date: String,
-    /// The gap that makes a ranking, percent of the faster median.
+    /// The least gap that makes a ranking, percent of the faster median
+    /// (a wider one where the table's noise asks for it).
     pub gap_pct: f64,
     /// Rankings compared.
     pub rankings: u64,
@@ -83,6 +86,44 @@ pub struct GeneratorLine {
     /// runs a request count (`oha -n N`); `None` for a timed one (`wrk -d`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wall_ms: Option<f64>,
+    /// Every measured repeat, in order, run in the same interleaved rounds
+    /// as the rows (empty in results written before they were recorded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repeats: Vec<GeneratorRepeat>,
+}
+
+/// One measured run of a load generator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GeneratorRepeat {
+    /// Requests per second of this run.
+    pub req_per_s: f64,
+    /// Wall time of the plan's N requests, ms (`None` for a timed run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wall_ms: Option<f64>,
+}
+
+impl GeneratorLine {
+    /// The fewest and most requests per second over the repeats (the median
+    /// alone when none were recorded).
+    pub fn req_per_s_range(&self) -> (f64, f64) {
+        min_max(self.repeats.iter().map(|r| r.req_per_s))
+            .unwrap_or((self.req_per_s, self.req_per_s))
+    }
+
+    /// The shortest and longest wall over the repeats, when it ran a
+    /// request count (the median alone when no repeats were recorded).
+    pub fn wall_range(&self) -> Option<(f64, f64)> {
+        let median = self.wall_ms?;
+        Some(min_max(self.repeats.iter().filter_map(|r| r.wall_ms)).unwrap_or((median, median)))
+    }
+}
+
+/// The least and the greatest of `values`, `None` when there are none.
+fn min_max(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+    values.fold(None, |acc, v| match acc {
+        None => Some((v, v)),
+        Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+    })
 }
 
 /// The harness's overhead on one workload: the same client through the
@@ -369,5 +410,44 @@ impl Cell {
             CellStatus::Done { repeats } if !repeats.is_empty() => Some(repeats),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generator_line_without_repeats_still_loads_and_shows_its_median() {
+        // As written before the repeats were recorded.
+        let old = r#"{"tool":"oha 1.16.0","workload":"latency","req_per_s":5000.0,"command":"oha","wall_ms":200.0}"#;
+        let g: GeneratorLine = serde_json::from_str(old).unwrap();
+        assert!(g.repeats.is_empty());
+        assert_eq!(g.wall_range(), Some((200.0, 200.0)));
+        assert_eq!(g.req_per_s_range(), (5000.0, 5000.0));
+    }
+
+    #[test]
+    fn a_generator_line_spans_its_repeats() {
+        let g = GeneratorLine {
+            tool: "oha 1.16.0".into(),
+            workload: "latency".into(),
+            req_per_s: 5000.0,
+            command: "oha".into(),
+            wall_ms: Some(200.0),
+            repeats: [(4000.0, 250.0), (5000.0, 200.0), (6250.0, 160.0)]
+                .map(|(r, w)| GeneratorRepeat {
+                    req_per_s: r,
+                    wall_ms: Some(w),
+                })
+                .to_vec(),
+        };
+        assert_eq!(g.wall_range(), Some((160.0, 250.0)));
+        assert_eq!(g.req_per_s_range(), (4000.0, 6250.0));
+        let back: GeneratorLine =
+            serde_json::from_str(&serde_json::to_string(&g).unwrap()).unwrap();
+        assert_eq!(back, g);
+        let timed = GeneratorLine { wall_ms: None, ..g };
+        assert_eq!(timed.wall_range(), None);
     }
 }

@@ -1,10 +1,11 @@
-//! [`verdict`]: whether one cell got slower or faster between two result
+//! [`verdicts`]: whether each cell got slower or faster between two result
 //! sets — the statistics of `fanout compare`, in one module so they can be
-//! tested, and replaced, alone. A [`Side`] is what one set holds of a cell.
+//! tested, and replaced, alone. A [`Side`] is what one set holds of a cell;
+//! the test itself is [`crate::noise`]: drift per plan taken out,
+//! between-sitting noise measured on the plan's cells, Student's t and
+//! Holm's step over every cell compared.
 
-/// The fewest repeats on both sides for the range test (below: the
-/// threshold alone, marked indicative).
-pub const MIN_REPEATS: usize = 3;
+use crate::noise::{self, Basis, Change, Drift, Pair};
 
 /// One side of a cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,8 +20,8 @@ pub enum Side {
         min_ms: f64,
         /// Slowest repeat, ms.
         max_ms: f64,
-        /// Measured repeats.
-        repeats: usize,
+        /// Every repeat's wall, ms, in the order measured.
+        walls: Vec<f64>,
     },
     /// In the set but without figures.
     NotMeasured {
@@ -31,6 +32,16 @@ pub enum Side {
     },
 }
 
+impl Side {
+    /// Measured repeats (0 when not measured).
+    pub fn repeats(&self) -> usize {
+        match self {
+            Side::Measured { walls, .. } => walls.len(),
+            _ => 0,
+        }
+    }
+}
+
 /// What became of a cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -38,7 +49,10 @@ pub enum Verdict {
     Slower,
     /// Faster beyond noise and the threshold.
     Faster,
-    /// Not told apart: ranges overlap, or the change is within the threshold.
+    /// Moved by more than the threshold, but not beyond noise: measure it
+    /// again with more repeats to tell.
+    Unclear,
+    /// Within the threshold.
     Same,
     /// Only the old set has it.
     OnlyOld,
@@ -48,158 +62,163 @@ pub enum Verdict {
     NotComparable,
 }
 
-/// Decides one cell measured on both sides.
-///
-/// With at least [`MIN_REPEATS`] repeats on both sides, a cell is *slower*
-/// (*faster*) only if the two min–max ranges of wall time do not overlap —
-/// every new repeat is slower (faster) than every old one — **and** the
-/// ratio of medians changed by more than `threshold_pct`. The range test
-/// keeps noise out: with three repeats a side, identical programs have
-/// every repeat of one side beyond every repeat of the other one time in
-/// ten. The threshold keeps out real but negligible changes. With fewer
-/// repeats there is no range to trust, so the threshold alone decides and
-/// the verdict is marked indicative.
-pub fn verdict(
-    old: &Side,
-    new: &Side,
+/// A measured cell's figures behind its verdict.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evidence {
+    /// New median ÷ old median, as measured.
+    pub ratio: f64,
+    /// The drift of its plan taken out (new ÷ old of the plan's typical cell).
+    pub drift: f64,
+    /// `ratio ÷ drift`: the cell's own change.
+    pub corrected: f64,
+    /// The corrected change in units of noise (Student's t).
+    pub t: f64,
+    /// Where drift and noise were measured.
+    pub basis: Basis,
+}
+
+/// Every cell's verdict, and each plan's drift.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdicts<G> {
+    /// One per cell given, in order: the verdict and, for cells measured on
+    /// both sides, the figures behind it.
+    pub cells: Vec<(Verdict, Option<Evidence>)>,
+    /// Each plan's drift and noise.
+    pub drifts: Vec<Drift<G>>,
+}
+
+/// Decides every cell: `(plan, old, new)` per cell, cells of one plan
+/// sharing drift and noise. A cell measured on both sides is judged by
+/// [`noise::judge`] at the threshold (percent of the drift-corrected
+/// ratio) and family-wise error rate `alpha`; the others say which side
+/// they lack.
+pub fn verdicts<G: Ord + Clone>(
+    cells: &[(G, &Side, &Side)],
     threshold_pct: f64,
-) -> (Verdict, Option<f64>, Option<usize>) {
-    let t = if threshold_pct.is_finite() {
-        threshold_pct.max(0.0)
-    } else {
-        0.0
-    };
-    match (old, new) {
-        (Side::Absent, Side::Absent) => (Verdict::NotComparable, None, None),
-        (_, Side::Absent) => (Verdict::OnlyOld, None, None),
-        (Side::Absent, _) => (Verdict::OnlyNew, None, None),
-        (
-            Side::Measured {
-                median_ms: om,
-                min_ms: omin,
-                max_ms: omax,
-                repeats: on,
-            },
-            Side::Measured {
-                median_ms: nm,
-                min_ms: nmin,
-                max_ms: nmax,
-                repeats: nn,
-            },
-        ) => {
-            let ratio = nm / om;
-            if !ratio.is_finite() || *om <= 0.0 {
-                return (Verdict::NotComparable, None, None);
-            }
-            let change = (ratio - 1.0) * 100.0;
-            let n = (*on).min(*nn);
-            let (slower, faster, indicative) = if n >= MIN_REPEATS {
-                (nmin > omax && change > t, nmax < omin && -change > t, None)
-            } else {
-                (change > t, -change > t, Some(n))
-            };
-            let v = if slower {
-                Verdict::Slower
-            } else if faster {
-                Verdict::Faster
-            } else {
-                Verdict::Same
-            };
-            (v, Some(ratio), indicative)
+    alpha: f64,
+) -> Verdicts<G> {
+    let mut pairs = Vec::new();
+    let mut at = Vec::new();
+    for (i, (g, old, new)) in cells.iter().enumerate() {
+        if let (Side::Measured { walls: o, .. }, Side::Measured { walls: n, .. }) = (old, new) {
+            at.push(i);
+            pairs.push(Pair {
+                group: g.clone(),
+                old: o.clone(),
+                new: n.clone(),
+            });
         }
-        _ => (Verdict::NotComparable, None, None),
+    }
+    let judged = noise::judge(&pairs, threshold_pct, alpha);
+    let mut out: Vec<(Verdict, Option<Evidence>)> = cells
+        .iter()
+        .map(|(_, old, new)| {
+            let v = match (old, new) {
+                (Side::Absent, Side::Absent) => Verdict::NotComparable,
+                (_, Side::Absent) => Verdict::OnlyOld,
+                (Side::Absent, _) => Verdict::OnlyNew,
+                _ => Verdict::NotComparable,
+            };
+            (v, None)
+        })
+        .collect();
+    for (i, j) in at.into_iter().zip(judged.cells) {
+        let Some(j) = j else { continue };
+        let v = match j.change {
+            Change::Slower => Verdict::Slower,
+            Change::Faster => Verdict::Faster,
+            Change::Unclear => Verdict::Unclear,
+            Change::Same => Verdict::Same,
+        };
+        out[i] = (
+            v,
+            Some(Evidence {
+                ratio: j.ratio,
+                drift: j.drift,
+                corrected: j.corrected,
+                t: j.z,
+                basis: j.basis,
+            }),
+        );
+    }
+    Verdicts {
+        cells: out,
+        drifts: judged.drifts,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::noise::DEFAULT_ALPHA;
 
-    fn m(median: f64, min: f64, max: f64, repeats: usize) -> Side {
+    fn m(walls: &[f64]) -> Side {
+        let mut v = walls.to_vec();
+        v.sort_by(f64::total_cmp);
         Side::Measured {
-            median_ms: median,
-            min_ms: min,
-            max_ms: max,
-            repeats,
+            median_ms: crate::median(v.clone()),
+            min_ms: v[0],
+            max_ms: v[v.len() - 1],
+            walls: walls.to_vec(),
         }
     }
 
     #[test]
-    fn equal_medians_are_the_same() {
-        let (v, r, i) = verdict(&m(100.0, 99.0, 101.0, 3), &m(100.0, 95.0, 105.0, 3), 5.0);
-        assert_eq!((v, r, i), (Verdict::Same, Some(1.0), None));
-    }
-
-    #[test]
-    fn disjoint_ranges_beyond_the_threshold_decide() {
-        let old = m(100.0, 98.0, 102.0, 3);
-        assert_eq!(
-            verdict(&old, &m(110.0, 108.0, 112.0, 3), 5.0).0,
-            Verdict::Slower
-        );
-        assert_eq!(
-            verdict(&old, &m(90.0, 89.0, 91.0, 5), 5.0).0,
-            Verdict::Faster
-        );
-    }
-
-    #[test]
-    fn overlapping_ranges_are_the_same_however_large_the_change() {
-        let old = m(100.0, 90.0, 200.0, 3);
-        let (v, r, _) = verdict(&old, &m(150.0, 140.0, 160.0, 3), 5.0);
-        assert_eq!(v, Verdict::Same);
-        assert_eq!(r, Some(1.5));
-    }
-
-    #[test]
-    fn disjoint_ranges_within_the_threshold_are_the_same() {
-        let (v, _, _) = verdict(&m(100.0, 99.9, 100.1, 3), &m(101.0, 100.9, 101.1, 3), 5.0);
-        assert_eq!(v, Verdict::Same);
-    }
-
-    #[test]
-    fn one_repeat_uses_the_threshold_alone_and_is_indicative() {
-        let old = m(100.0, 100.0, 100.0, 1);
-        assert_eq!(
-            verdict(&old, &m(110.0, 110.0, 110.0, 3), 5.0),
-            (Verdict::Slower, Some(1.1), Some(1))
-        );
-        assert_eq!(
-            verdict(&old, &m(104.0, 104.0, 104.0, 1), 5.0),
-            (Verdict::Same, Some(1.04), Some(1))
-        );
-        assert_eq!(
-            verdict(&old, &m(80.0, 80.0, 80.0, 2), 5.0).0,
-            Verdict::Faster
-        );
-    }
-
-    #[test]
-    fn missing_and_unmeasured_cells_are_not_compared() {
-        let old = m(100.0, 99.0, 101.0, 3);
+    fn missing_and_unmeasured_cells_are_not_judged() {
+        let old = m(&[100.0, 99.0, 101.0]);
         let failed = Side::NotMeasured {
             status: "failed".into(),
             reason: "x".into(),
         };
-        assert_eq!(verdict(&old, &Side::Absent, 5.0).0, Verdict::OnlyOld);
-        assert_eq!(verdict(&Side::Absent, &old, 5.0).0, Verdict::OnlyNew);
+        let cells = [
+            (0, &old, &Side::Absent),
+            (0, &Side::Absent, &old),
+            (0, &old, &failed),
+            (0, &m(&[0.0]), &old),
+        ];
+        let v = verdicts(&cells, 5.0, DEFAULT_ALPHA);
+        let got: Vec<Verdict> = v.cells.iter().map(|c| c.0).collect();
         assert_eq!(
-            verdict(&old, &failed, 5.0),
-            (Verdict::NotComparable, None, None)
+            got,
+            [
+                Verdict::OnlyOld,
+                Verdict::OnlyNew,
+                Verdict::NotComparable,
+                Verdict::NotComparable
+            ]
         );
-        assert_eq!(
-            verdict(&m(0.0, 0.0, 0.0, 3), &old, 5.0).0,
-            Verdict::NotComparable
-        );
+        assert!(v.cells.iter().all(|c| c.1.is_none()));
     }
 
     #[test]
-    fn a_bad_threshold_counts_as_zero() {
-        let (v, _, _) = verdict(
-            &m(100.0, 99.0, 101.0, 3),
-            &m(102.0, 101.5, 103.0, 3),
-            f64::NAN,
-        );
-        assert_eq!(v, Verdict::Slower);
+    fn one_slower_cell_among_steady_ones_is_slower_and_the_drift_is_reported() {
+        // Eight rows of one plan, all 3 % slower in the new sitting (drift),
+        // one of them 30 % slower on top.
+        let olds: Vec<Side> = (0..8)
+            .map(|r| {
+                let w = 100.0 + 10.0 * r as f64;
+                m(&[w, w * 1.01, w * 0.99])
+            })
+            .collect();
+        let news: Vec<Side> = (0..8)
+            .map(|r| {
+                let w = (100.0 + 10.0 * r as f64) * 1.03 * if r == 5 { 1.3 } else { 1.0 };
+                m(&[w * 1.005, w, w * 0.99])
+            })
+            .collect();
+        let cells: Vec<(u8, &Side, &Side)> =
+            olds.iter().zip(&news).map(|(o, n)| (0, o, n)).collect();
+        let v = verdicts(&cells, 5.0, DEFAULT_ALPHA);
+        for (r, (verdict, e)) in v.cells.iter().enumerate() {
+            let e = e.unwrap();
+            assert!((e.drift - 1.03).abs() < 0.01, "{e:?}");
+            let want = if r == 5 {
+                Verdict::Slower
+            } else {
+                Verdict::Same
+            };
+            assert_eq!(*verdict, want, "row {r}: {e:?}");
+        }
+        assert_eq!(v.drifts.len(), 1);
     }
 }

@@ -69,17 +69,6 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
-/// The first line a tool prints about itself (`node --version`, `wrk -v`,
-/// …), on stdout or stderr, whatever its exit status (`wrk -v` exits 1);
-/// `None` when it cannot run or prints nothing.
-pub(crate) fn first_line(cmd: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(cmd).args(args).output().ok()?;
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
-    Some(line.to_string())
-}
-
 fn command(cmd: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(cmd).args(args).output().ok()?;
     out.status
@@ -87,27 +76,36 @@ fn command(cmd: &str, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-/// The reference rows' toolchains found on this machine, by name.
+/// The reference rows' toolchains found on this machine, by name: the
+/// project's Python environment and Node.js when installed (else the
+/// interpreter it would be made from; `$FANOUT_NODE`), the Go on `PATH`.
 fn toolchains() -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let python = crate::python_env::dir().join("venv/bin/python");
     let python = python
         .exists()
         .then(|| python.to_string_lossy().into_owned());
+    let node = std::env::var_os("FANOUT_NODE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| crate::node_env::dir().join("node/bin/node"));
     for (name, cmd, args) in [
         (
             "python",
             python.unwrap_or_else(|| "python3".into()),
             &["--version"][..],
         ),
-        ("node", "node".to_string(), &["--version"][..]),
+        (
+            "node",
+            node.to_string_lossy().into_owned(),
+            &["--version"][..],
+        ),
         (
             "go",
             std::env::var("FANOUT_GO").unwrap_or_else(|_| "go".into()),
             &["version"][..],
         ),
     ] {
-        if let Some(v) = first_line(&cmd, args) {
+        if let Some(v) = crate::setup::first_line(&cmd, args) {
             out.insert(name.to_string(), v);
         }
     }

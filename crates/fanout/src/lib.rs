@@ -13,8 +13,11 @@
 pub mod cli;
 pub mod environment;
 pub mod harness;
+pub mod node_env;
 pub mod paths;
 pub mod python_env;
 pub mod reference;
 pub mod registry;
+mod setup;
+pub mod tools;
 pub mod write;

@@ -4,16 +4,14 @@
 //! whose every package is pinned and hashed (`pip install --require-hashes`),
 //! and reused afterwards. Nothing is installed into the system Python.
 //!
-//! Several processes may ask at once (the tests run in parallel): the first
-//! takes a file lock and builds the environment, the others wait on the lock
-//! and then find it ready. An environment is reused only if it was built from
-//! the requirements file as it is now (a copy is kept beside it); a failed
-//! install leaves no such copy, so the next use tries again.
+//! Installed the way everything the project sets up is ([`crate::setup`]):
+//! under a file lock, reused only if it was built from the requirements
+//! file as it is now (a copy is kept beside it as the stamp); a failed
+//! install leaves no stamp, so the next use tries again.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-use std::time::Instant;
 
 /// The requirements file the environment is built from.
 pub fn requirements() -> PathBuf {
@@ -49,87 +47,58 @@ fn venv_python(dir: &Path) -> PathBuf {
 fn ensure(dir: &Path, requirements: &Path) -> Result<PathBuf, String> {
     let wanted = std::fs::read_to_string(requirements)
         .map_err(|e| format!("cannot read {}: {e}", requirements.display()))?;
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let lock = std::fs::File::create(dir.join("lock"))
-        .map_err(|e| format!("cannot create {}: {e}", dir.join("lock").display()))?;
-    lock.lock()
-        .map_err(|e| format!("cannot lock {}: {e}", dir.join("lock").display()))?;
-    let stamp = dir.join("installed-requirements.txt");
+    let venv = dir.join("venv");
     let python = venv_python(dir);
-    if python.exists() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == wanted) {
-        return Ok(python);
-    }
-    let _ = std::fs::remove_file(&stamp);
-    let started = Instant::now();
-    eprintln!(
-        "fanout: setting up the Python reference rows (once): `{} -m venv {}`, then pip \
-         installs aiohttp, requests and their dependencies from {} (pinned, --require-hashes) \
-         into it; the system Python is not touched",
+    let announce = format!(
+        "setting up the Python reference rows (once): `{} -m venv {}`, then pip installs \
+         aiohttp, requests, httpx, uvloop and their dependencies from {} (pinned, \
+         --require-hashes) into it; the system Python is not touched",
         base_python(),
-        dir.join("venv").display(),
+        venv.display(),
         requirements.display()
     );
-    if dir.join("venv").exists() {
-        std::fs::remove_dir_all(dir.join("venv")).map_err(|e| {
-            format!(
-                "cannot remove the stale {}: {e}",
-                dir.join("venv").display()
-            )
-        })?;
-    }
-    run(
-        Command::new(base_python())
-            .args(["-m", "venv"])
-            .arg(dir.join("venv")),
-        &format!(
-            "{} not found: install Python 3 to run the Python reference rows",
-            base_python()
-        ),
-        "cannot create the virtual environment",
-    )?;
-    run(
-        Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--require-hashes",
-                "--disable-pip-version-check",
-                "--no-input",
-                "--quiet",
-                "-r",
-            ])
-            .arg(requirements),
-        "the new virtual environment has no python",
-        &format!(
-            "pip could not install {} (the Python rows need PyPI, or a pip mirror, once)",
-            requirements.display()
-        ),
-    )?;
-    std::fs::write(&stamp, &wanted)
-        .map_err(|e| format!("cannot write {}: {e}", stamp.display()))?;
-    eprintln!(
-        "fanout: the Python environment is ready ({:.0} s)",
-        started.elapsed().as_secs_f64()
-    );
-    Ok(python)
-}
-
-/// Runs `cmd`; `Err` with `missing` when it cannot start, or `failed` and
-/// the last line it printed when it fails.
-fn run(cmd: &mut Command, missing: &str, failed: &str) -> Result<(), String> {
-    let out = cmd.output().map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => missing.to_string(),
-        _ => format!("{failed}: {e}"),
+    crate::setup::once(dir, &wanted, "the Python environment", &announce, |_| {
+        if venv.exists() {
+            std::fs::remove_dir_all(&venv)
+                .map_err(|e| format!("cannot remove the stale {}: {e}", venv.display()))?;
+        }
+        crate::setup::run(
+            Command::new(base_python()).args(["-m", "venv"]).arg(&venv),
+            &format!(
+                "{} not found: install Python 3 to run the Python reference rows",
+                base_python()
+            ),
+            "cannot create the virtual environment",
+        )?;
+        crate::setup::run(
+            Command::new(&python)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--require-hashes",
+                    "--disable-pip-version-check",
+                    "--no-input",
+                    "--quiet",
+                    "-r",
+                ])
+                .arg(requirements),
+            "the new virtual environment has no python",
+            &format!(
+                "pip could not install {} (the Python rows need PyPI, or a pip mirror, once)",
+                requirements.display()
+            ),
+        )
+        .map(drop)
     })?;
-    if out.status.success() {
-        return Ok(());
+    if !python.exists() {
+        return Err(format!(
+            "{} is missing: remove {} and run again",
+            python.display(),
+            dir.display()
+        ));
     }
-    let text = String::from_utf8_lossy(&out.stderr);
-    Err(format!(
-        "{failed}: {}",
-        crate::harness::child::last_line(&text)
-    ))
+    Ok(python)
 }
 
 #[cfg(test)]
@@ -148,7 +117,7 @@ mod tests {
         assert!(err.starts_with("pip could not install"), "{err}");
         assert!(!err.contains('\n'), "{err}");
         assert!(
-            !env.join("installed-requirements.txt").exists(),
+            !env.join("installed").exists(),
             "a failed install must not be marked as done"
         );
     }

@@ -9,15 +9,15 @@
 //! Their toolchains are set up on first use and never installed globally:
 //! Python gets a virtual environment of its own ([`crate::python_env`]), the
 //! Go program is built into the target directory with the `go` on `PATH`
-//! (standard library only, offline), Node.js runs the machine's `node`. A
-//! missing toolchain makes the row unavailable with the reason and the
-//! command that installs it.
+//! (standard library only, offline), Node.js is a pinned LTS release the
+//! project installs ([`crate::node_env`]). A missing toolchain makes the
+//! row unavailable with the reason and the command that installs it.
 
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
-use fanout_core::row::{AUTO_ONLY, HTTP1_ONLY};
+use fanout_core::row::{ANY_PROTOCOL, AUTO_ONLY, HTTP1_ONLY};
 use fanout_core::{Description, Idiom, Model, Protocol, Target, Upstream};
 
 /// The language and toolchain of a reference program.
@@ -25,7 +25,7 @@ use fanout_core::{Description, Idiom, Model, Protocol, Target, Upstream};
 pub enum Language {
     /// CPython, in the project's virtual environment.
     Python,
-    /// Node.js, the machine's `node`.
+    /// Node.js, the project's pinned LTS release.
     Node,
     /// Go, built with the machine's `go`.
     Go,
@@ -41,6 +41,9 @@ pub struct Program {
     /// The file to run (Python, Node), relative to `baselines/`; for Go,
     /// extra arguments to the built binary.
     pub file: &'static str,
+    /// What runs the program beside the language's runtime (e.g. the event
+    /// loop of a tuned variant), appended to the runtime's name; `""` = none.
+    pub runtime_detail: &'static str,
     /// Client library and how it is used.
     pub client: &'static str,
     /// The TLS stack.
@@ -57,8 +60,6 @@ pub struct Program {
     pub tuned: Option<&'static str>,
     /// The program this one varies in one setting, by row id.
     pub variant_of: Option<&'static str>,
-    /// The runtime's upstream status, when it is not maintained.
-    pub unmaintained: Option<&'static str>,
 }
 
 /// Go can be held to HTTP/2 over TLS (an h2-only ALPN dial); Go 1.19 has
@@ -66,11 +67,12 @@ pub struct Program {
 const GO_PROTOCOLS: &[Protocol] = &[Protocol::Auto, Protocol::Http1, Protocol::Http2];
 
 /// Every reference program, in report order.
-pub static PROGRAMS: [Program; 6] = [
+pub static PROGRAMS: [Program; 8] = [
     Program {
         id: "python-requests-sequential",
         language: Language::Python,
         file: "python/requests_sequential.py",
+        runtime_detail: "",
         client: "requests (one Session)",
         tls: "Python ssl (OpenSSL)",
         model: Model::Sequential,
@@ -79,12 +81,12 @@ pub static PROGRAMS: [Program; 6] = [
         max_concurrency: Some(1),
         tuned: None,
         variant_of: None,
-        unmaintained: None,
     },
     Program {
         id: "python-threads-requests",
         language: Language::Python,
         file: "python/threads_requests.py",
+        runtime_detail: "",
         client: "requests (Session per thread)",
         tls: "Python ssl (OpenSSL)",
         model: Model::Threads,
@@ -93,12 +95,12 @@ pub static PROGRAMS: [Program; 6] = [
         max_concurrency: Some(128),
         tuned: None,
         variant_of: None,
-        unmaintained: None,
     },
     Program {
         id: "python-aiohttp-gather",
         language: Language::Python,
         file: "python/aiohttp_gather.py",
+        runtime_detail: "",
         client: "aiohttp (one ClientSession)",
         tls: "Python ssl (OpenSSL)",
         model: Model::Async,
@@ -107,12 +109,40 @@ pub static PROGRAMS: [Program; 6] = [
         max_concurrency: None,
         tuned: None,
         variant_of: None,
-        unmaintained: None,
+    },
+    Program {
+        id: "python-aiohttp-gather-uvloop",
+        language: Language::Python,
+        file: "python/aiohttp_gather_uvloop.py",
+        runtime_detail: "asyncio on uvloop",
+        client: "aiohttp (one ClientSession)",
+        tls: "Python ssl (OpenSSL)",
+        model: Model::Async,
+        idiom: Idiom::AsyncioGather,
+        protocols: HTTP1_ONLY,
+        max_concurrency: None,
+        tuned: Some("uvloop's event loop (uvloop.run) instead of asyncio's own"),
+        variant_of: Some("python-aiohttp-gather"),
+    },
+    Program {
+        id: "python-httpx-gather",
+        language: Language::Python,
+        file: "python/httpx_gather.py",
+        runtime_detail: "",
+        client: "httpx (one AsyncClient; h2 for HTTP/2)",
+        tls: "Python ssl (OpenSSL)",
+        model: Model::Async,
+        idiom: Idiom::AsyncioGather,
+        protocols: ANY_PROTOCOL,
+        max_concurrency: None,
+        tuned: None,
+        variant_of: None,
     },
     Program {
         id: "node-fetch-promise-all",
         language: Language::Node,
         file: "node/fetch_promise_all.mjs",
+        runtime_detail: "",
         client: "fetch (undici, built in)",
         tls: "Node.js tls (OpenSSL)",
         model: Model::Async,
@@ -121,14 +151,12 @@ pub static PROGRAMS: [Program; 6] = [
         max_concurrency: None,
         tuned: None,
         variant_of: None,
-        unmaintained: Some(
-            "Node.js 20 reached its end of life on 2026-04-30 (the machine's Node.js)",
-        ),
     },
     Program {
         id: "go-goroutines",
         language: Language::Go,
         file: "",
+        runtime_detail: "",
         client: "net/http (one Client, default Transport)",
         tls: "Go crypto/tls",
         model: Model::GreenThreads,
@@ -137,14 +165,12 @@ pub static PROGRAMS: [Program; 6] = [
         max_concurrency: None,
         tuned: None,
         variant_of: None,
-        unmaintained: Some(
-            "Go 1.19 (Debian's) is out of upstream support since August 2023; any Go on PATH is used",
-        ),
     },
     Program {
         id: "go-goroutines-tuned",
         language: Language::Go,
         file: "--tuned",
+        runtime_detail: "",
         client: "net/http (one Client, MaxIdleConnsPerHost = the bound)",
         tls: "Go crypto/tls",
         model: Model::GreenThreads,
@@ -155,9 +181,6 @@ pub static PROGRAMS: [Program; 6] = [
         tuned: Some(
             "Transport.MaxIdleConnsPerHost = the plan's bound, or N when unbounded (default: 2); MaxIdleConns raised to match above 100",
         ),
-        unmaintained: Some(
-            "Go 1.19 (Debian's) is out of upstream support since August 2023; any Go on PATH is used",
-        ),
     },
 ];
 
@@ -166,11 +189,14 @@ pub fn baselines_dir() -> PathBuf {
     crate::paths::root().join("baselines")
 }
 
-/// `node --version`, once.
+/// The Node.js row's `node --version` (installing it first), once.
 fn node_version() -> Option<&'static str> {
     static V: OnceLock<Option<String>> = OnceLock::new();
-    V.get_or_init(|| crate::environment::first_line("node", &["--version"]))
-        .as_deref()
+    V.get_or_init(|| {
+        let node = crate::node_env::node().ok()?;
+        crate::setup::first_line(&node.to_string_lossy(), &["--version"])
+    })
+    .as_deref()
 }
 
 /// `python3 --version` (the interpreter the project's environment is made
@@ -179,8 +205,7 @@ fn python_version() -> Option<&'static str> {
     static V: OnceLock<Option<String>> = OnceLock::new();
     V.get_or_init(|| {
         let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-        crate::environment::first_line(&python, &["--version"])
-            .map(|v| v.replace("Python", "CPython"))
+        crate::setup::first_line(&python, &["--version"]).map(|v| v.replace("Python", "CPython"))
     })
     .as_deref()
 }
@@ -194,16 +219,47 @@ fn go() -> String {
 fn go_version() -> Option<&'static str> {
     static V: OnceLock<Option<String>> = OnceLock::new();
     V.get_or_init(|| {
-        crate::environment::first_line(&go(), &["version"])
+        crate::setup::first_line(&go(), &["version"])
             .and_then(|l| l.split_whitespace().nth(2).map(str::to_string))
     })
     .as_deref()
 }
 
+/// The Go releases upstream supports (its two newest) when this was
+/// written: Go 1.26 (February 2026) and 1.27 (August 2026).
+const GO_SUPPORTED_FROM: u32 = 26;
+
+/// Why Go `version` (`go1.19.8`) is out of upstream support, or `None`.
+fn go_unsupported(version: &str) -> Option<String> {
+    let minor: u32 = version
+        .strip_prefix("go1.")?
+        .split('.')
+        .next()?
+        .parse()
+        .ok()?;
+    (minor < GO_SUPPORTED_FROM).then(|| {
+        format!(
+            "Go {} is out of upstream support (Go supports its two newest releases, 1.{GO_SUPPORTED_FROM} and 1.{} in December 2026); the rows use the Go on PATH (or $FANOUT_GO), see baselines/go/README.md",
+            version.trim_start_matches("go"),
+            GO_SUPPORTED_FROM + 1
+        )
+    })
+}
+
+/// Why Node.js `version` (`v20.20.2`) is out of upstream support, or
+/// `None`: the LTS lines maintained in December 2026 are 22 (until April
+/// 2027) and 24 (until April 2028); odd releases end within months.
+fn node_unsupported(version: &str) -> Option<String> {
+    let major: u32 = version.strip_prefix('v')?.split('.').next()?.parse().ok()?;
+    (major < 22 || major % 2 == 1).then(|| {
+        format!(
+            "Node.js {version} is out of upstream support (the maintained LTS lines in December 2026: 22 and 24); the row runs $FANOUT_NODE"
+        )
+    })
+}
+
 /// How to install Go when it is missing.
 pub const GO_HINT: &str = "go not found (on PATH, or $FANOUT_GO): apt-get install golang-go (any Go ≥ 1.19; the program uses the standard library only)";
-/// How to install Node.js when it is missing.
-pub const NODE_HINT: &str = "node not found on PATH: install Node.js 20 or later";
 
 /// Builds the Go program into the target directory, once per process
 /// (`go build` reuses its cache; offline, standard library only).
@@ -246,8 +302,20 @@ impl Program {
                 "{} (project venv)",
                 python_version().unwrap_or("CPython (not found)")
             ),
-            Language::Node => format!("Node.js {}", node_version().unwrap_or("(not found)")),
+            // The pinned release, named without installing it (`fanout
+            // list` downloads nothing); $FANOUT_NODE's own version.
+            Language::Node => match std::env::var_os("FANOUT_NODE") {
+                Some(_) => format!(
+                    "Node.js {} ($FANOUT_NODE)",
+                    node_version().unwrap_or("(not found)")
+                ),
+                None => format!("Node.js v{} (project-installed)", crate::node_env::VERSION),
+            },
             Language::Go => format!("Go {}", go_version().unwrap_or("(not found)")),
+        };
+        let runtime = match self.runtime_detail {
+            "" => runtime,
+            detail => format!("{runtime}, {detail}"),
         };
         let mut d = Description::new(runtime, self.client, self.model)
             .with_tls(self.tls)
@@ -266,8 +334,18 @@ impl Program {
         if let Some(base) = self.variant_of {
             d = d.variant_of(base);
         }
-        if let Some(why) = self.unmaintained {
-            d = d.with_upstream(Upstream::Unmaintained(why.to_string()));
+        // Python and Node.js are pinned maintained releases; Go (and a
+        // Node.js given as $FANOUT_NODE) is judged by its version.
+        let unsupported = match self.language {
+            Language::Go => go_version().and_then(go_unsupported),
+            // The pinned release is a maintained LTS; $FANOUT_NODE may not be.
+            Language::Node if std::env::var_os("FANOUT_NODE").is_some() => {
+                node_version().and_then(node_unsupported)
+            }
+            _ => None,
+        };
+        if let Some(why) = unsupported {
+            d = d.with_upstream(Upstream::Unmaintained(why));
         }
         d
     }
@@ -276,7 +354,7 @@ impl Program {
     pub fn unavailable(&self) -> Option<String> {
         match self.language {
             Language::Python => crate::python_env::interpreter().err(),
-            Language::Node => node_version().is_none().then(|| NODE_HINT.to_string()),
+            Language::Node => crate::node_env::node().err(),
             Language::Go => go_binary().err(),
         }
     }
@@ -291,7 +369,7 @@ impl Program {
                 c
             }
             Language::Node => {
-                let mut c = Command::new("node");
+                let mut c = Command::new(crate::node_env::node()?);
                 c.arg(baselines_dir().join(self.file));
                 // Node's documented way to add a root for its built-in
                 // fetch; the program checks it is the target's CA.
@@ -310,5 +388,34 @@ impl Program {
         };
         cmd.args(["--plan", plan, "--target", &target_json]);
         Ok(cmd)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_out_of_upstream_support_is_named_by_version() {
+        let why = go_unsupported("go1.19.8").expect("1.19 is unsupported");
+        assert!(
+            why.starts_with("Go 1.19.8 is out of upstream support"),
+            "{why}"
+        );
+        assert_eq!(go_unsupported("go1.26.1"), None);
+        assert_eq!(go_unsupported("go1.27"), None);
+        assert_eq!(go_unsupported("devel"), None);
+    }
+
+    #[test]
+    fn node_out_of_upstream_support_is_named_by_version() {
+        let why = node_unsupported("v20.20.2").expect("20 reached its end of life");
+        assert!(
+            why.starts_with("Node.js v20.20.2 is out of upstream support"),
+            "{why}"
+        );
+        assert!(node_unsupported("v25.9.0").is_some(), "an odd release");
+        assert_eq!(node_unsupported("v24.22.3"), None);
+        assert_eq!(node_unsupported("v22.1.0"), None);
     }
 }

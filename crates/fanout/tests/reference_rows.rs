@@ -6,8 +6,12 @@
 //! faults counted exactly as core decides them. A broken program fails
 //! here instead of rotting.
 //!
-//! Python's environment and the Go build are set up by the harness on first
-//! use. A machine without `go` skips the Go rows with the reason (the
+//! Each program is also held to the protocols it declares (the server
+//! answered every request over HTTP/1.1, or HTTP/2), and the faults are
+//! counted exactly over HTTP/2 too for the programs that speak it.
+//!
+//! Python's environment, Node.js and the Go build are set up by the harness
+//! on first use. A machine without `go` skips the Go rows with the reason (the
 //! README's test command passes on the bare image); CI installs Go and sets
 //! `FANOUT_REQUIRE_GO=1`, which turns that skip into a failure.
 
@@ -20,7 +24,7 @@ use fanout::harness::server::ServerProcess;
 use fanout::reference::{Language, PROGRAMS};
 use fanout::registry::RowSpec;
 use fanout_core::conformance::CHECK_FAULTS;
-use fanout_core::{ErrorKind, Fault, Format, Plan};
+use fanout_core::{ErrorKind, Fault, Format, Plan, Protocol};
 use fanout_results::Summary;
 
 fn exe() -> &'static Path {
@@ -108,15 +112,57 @@ fn every_program_verifies_every_body_and_document_over_http_and_https() {
 }
 
 #[test]
+fn every_program_speaks_the_protocols_it_declares() {
+    for row in programs() {
+        let declared = row.describe().protocols;
+        for protocol in [Protocol::Http1, Protocol::Http2] {
+            if !declared.contains(&protocol) {
+                continue;
+            }
+            let n = 20;
+            let p = Plan {
+                tls: true,
+                protocol,
+                format: Format::Json,
+                concurrency: Some(5),
+                ..plan(n, 5)
+            };
+            let r = fanout::harness::run_once(exe(), row.id(), &p)
+                .unwrap_or_else(|e| panic!("{} on {protocol:?}: {e:#}", row.id()));
+            let what = format!("{} on {protocol:?}", row.id());
+            assert_eq!(r.summary.verified, n, "{what}: {:?}", r.summary.errors);
+            let served = match protocol {
+                Protocol::Http2 => r.server.http2.requests,
+                _ => r.server.http1.requests,
+            };
+            assert_eq!(
+                served, n,
+                "{what}: the server answered {served} of {n} over it"
+            );
+        }
+    }
+}
+
+#[test]
 fn every_program_counts_every_injected_fault_exactly() {
     for row in programs() {
-        for format in [Format::Bytes, Format::Json] {
+        let http2 = row.describe().protocols.contains(&Protocol::Http2);
+        for (format, protocol) in [
+            (Format::Bytes, Protocol::Auto),
+            (Format::Json, Protocol::Auto),
+            (Format::Json, Protocol::Http2),
+        ] {
+            if protocol == Protocol::Http2 && !http2 {
+                continue;
+            }
             let p = Plan {
                 concurrency: Some(8),
                 timeout: Duration::from_millis(500),
                 faults: CHECK_FAULTS,
                 format,
                 bytes: 1024,
+                tls: protocol == Protocol::Http2,
+                protocol,
                 ..plan(120, 5)
             };
             let expected: BTreeMap<ErrorKind, u64> = Fault::ALL
@@ -129,14 +175,14 @@ fn every_program_counts_every_injected_fault_exactly() {
             assert_eq!(
                 r.summary.errors,
                 expected,
-                "{} ({format:?}): errors by kind",
+                "{} ({format:?}, {protocol:?}): errors by kind",
                 row.id()
             );
             for f in Fault::ALL {
                 assert_eq!(
                     r.server.injected.of(f),
                     p.faults.count(f, p.requests),
-                    "{} ({format:?}): the server injected {} {} faults (a retry?)",
+                    "{} ({format:?}, {protocol:?}): the server injected {} {} faults (a retry?)",
                     row.id(),
                     r.server.injected.of(f),
                     f.as_str()

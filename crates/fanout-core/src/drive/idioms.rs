@@ -151,7 +151,10 @@ where
             };
             running.push(self.exec.spawn(self.task(req, permit)));
         }
-        samples.extend(running.collect::<Vec<_>>().await);
+        // Straight into `samples`: no second vector of N at the peak.
+        while let Some(s) = running.next().await {
+            samples.push(s);
+        }
         samples
     }
 
@@ -165,7 +168,9 @@ where
             }
             set.push(self.exec.spawn(self.task(req, None)));
         }
-        samples.extend(set.collect::<Vec<_>>().await);
+        while let Some(s) = set.next().await {
+            samples.push(s);
+        }
         samples
     }
 
@@ -196,7 +201,10 @@ where
             }
             running.push(self.task(req, None));
         }
-        samples.extend(running.collect::<Vec<_>>().await);
+        // Straight into `samples`: no second vector of N at the peak.
+        while let Some(s) = running.next().await {
+            samples.push(s);
+        }
         samples
     }
 

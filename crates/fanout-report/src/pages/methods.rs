@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use crate::format::{NONE, code, duration_ms, num};
+use crate::format::{NONE, code, num, wall_range};
 use crate::md::MdTable;
 use crate::model::Report;
 use crate::pages::about::{environment, not_measured, or_unknown, rows, settings};
@@ -50,7 +50,9 @@ pub(crate) fn stability(out: &mut String, results: &fanout_results::Results) {
         out,
         "Against the previous sweep in this directory (commit `{}`, {}): **{} of {} rankings agree** — \
          a ranking being a pair of rows measured in the same table of both sweeps whose median walls \
-         differ by more than {} % in either; it agrees when both sweeps put the same row first.",
+         differ, in either, by more than {} % and beyond the table's noise between sittings (the \
+         spread of its cells between the two sweeps once the drift is out, as `fanout compare` \
+         measures it; Student's t at 5 %); it agrees when both sweeps put the same row first.",
         or_unknown(&s.previous_commit),
         or_unknown(&s.previous_date),
         s.agree,
@@ -70,8 +72,9 @@ fn generators(out: &mut String, r: &Report<'_>) {
     out.push_str(
         "`wrk` (a fixed time at the plan's bound as connections) and `oha` (the plan's own N \
          at its bound) run the URL of request 0 of a workload's first plan, over and over, \
-         against a server of their own, through the same child runner as the rows: one warm-up, \
-         then the sweep's repeats, the median kept. They are not clients of the same kind: \
+         against a server of their own, through the same child runner as the rows, in the same \
+         interleaved rounds as the rows of that plan (a warm-up, then the sweep's repeats: \
+         median and min–max). They are not clients of the same kind: \
          **they neither decode nor verify the bodies, and over HTTPS they do not verify the \
          server's certificate** (`oha --insecure`; `wrk` never does). They show what the server \
          and loopback allow, not what a client doing the rows' work can reach.\n\n",
@@ -79,8 +82,9 @@ fn generators(out: &mut String, r: &Report<'_>) {
     let results = r.results;
     if results.generators.is_empty() {
         out.push_str(
-            "None ran in this sweep (neither is installed — `apt-get install wrk`, `cargo install \
-             oha` — or the server was a remote `--target`).\n\n",
+            "None ran in this sweep (the sweep installs oha itself unless `--no-tools` or \
+             `FANOUT_NO_TOOLS=1`; wrk needs `apt-get install wrk`; none runs against a remote \
+             `--target`).\n\n",
         );
         return;
     }
@@ -92,9 +96,15 @@ fn generators(out: &mut String, r: &Report<'_>) {
         );
     }
     let mut t = MdTable::numeric(
-        ["Tool", "Workload", "Command", "req/s", "Wall"]
-            .map(String::from)
-            .to_vec(),
+        [
+            "Tool",
+            "Workload",
+            "Command",
+            "req/s (median, min–max)",
+            "Wall (median, min–max)",
+        ]
+        .map(String::from)
+        .to_vec(),
         3,
     );
     for g in &results.generators {
@@ -102,8 +112,15 @@ fn generators(out: &mut String, r: &Report<'_>) {
             code(&g.tool),
             code(&g.workload),
             code(&g.command),
-            num(g.req_per_s),
-            g.wall_ms.map_or(format!("{NONE} (timed run)"), duration_ms),
+            match g.req_per_s_range() {
+                (lo, hi) if num(lo) == num(hi) => num(g.req_per_s),
+                (lo, hi) => format!("{} ({}–{})", num(g.req_per_s), num(lo), num(hi)),
+            },
+            g.wall_ms
+                .zip(g.wall_range())
+                .map_or(format!("{NONE} (timed run)"), |(w, (lo, hi))| {
+                    wall_range(w, lo, hi)
+                }),
         ]);
     }
     let _ = writeln!(out, "{}", t.render());

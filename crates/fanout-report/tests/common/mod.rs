@@ -524,6 +524,7 @@ pub fn results_on(host: &str, workloads: &[&str]) -> Results {
             req_per_s: rps,
             command: command.into(),
             wall_ms,
+            repeats: Vec::new(),
         };
     let generators = [
         line("oha 1.16.0", "latency", 1_000.0 / 0.185, Some(185.0), "oha -n 1000 -c 1000 --no-tui --output-format json 'http://127.0.0.1:40001/delay/100?id=0&bytes=256'"),

@@ -81,15 +81,20 @@ fn complete(results: &mut Results) {
 
 #[derive(Debug, Args)]
 pub(crate) struct CompareArgs {
-    /// The old result set (a results directory or a results.json file).
-    old: PathBuf,
-    /// The new result set.
-    new: PathBuf,
-    /// The change of median wall time a verdict needs, in percent (and the
-    /// min–max ranges must not overlap, with 3 repeats or more a side).
+    /// The old result set (a results directory or a results.json file), or
+    /// several sweeps of the old code, comma-separated, pooled into one side
+    /// (each cell gets every sweep's repeats).
+    old: String,
+    /// The new result set, or several sweeps of the new code, comma-separated.
+    new: String,
+    /// The change of median wall time a verdict needs, in percent, after
+    /// the drift every cell of a plan shares is taken out; the change must
+    /// also be beyond the plan's noise between sittings (Student's t, Holm's
+    /// step over every cell at 5 %).
     #[arg(long, default_value_t = 5.0)]
     threshold: f64,
-    /// Exit 1 when any cell got slower (for CI).
+    /// Exit 1 when any cell got slower beyond noise and the threshold (for
+    /// CI); unclear cells are listed, not failed.
     #[arg(long)]
     fail_on_slower: bool,
 }
@@ -98,9 +103,21 @@ pub(crate) fn compare(args: CompareArgs) -> anyhow::Result<i32> {
     if !(args.threshold.is_finite() && args.threshold >= 0.0) {
         bail!("--threshold must be a percentage of 0 or more, e.g. 5");
     }
-    let old = Results::load_any(&args.old)?;
-    let new = Results::load_any(&args.new)?;
-    let c = fanout_results::compare(&old, &new, args.threshold);
+    let side = |paths: &str| -> anyhow::Result<Results> {
+        let sets = paths
+            .split(',')
+            .map(|p| Results::load_any(p.as_ref()))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        fanout_results::pool(sets)
+    };
+    let old = side(&args.old)?;
+    let new = side(&args.new)?;
+    let c = fanout_results::compare(
+        &old,
+        &new,
+        args.threshold,
+        fanout_results::noise::DEFAULT_ALPHA,
+    );
     print!("{}", fanout_report::comparison_markdown(&c));
     let slower = c.slower();
     if args.fail_on_slower && !slower.is_empty() {

@@ -40,6 +40,12 @@ pub(crate) struct SweepArgs {
     /// No progress bar or progress lines.
     #[arg(long)]
     no_progress: bool,
+    /// Do not install oha, the load generator behind the "× oha" columns
+    /// (the sweep builds a pinned oha into target/fanout-tools on first use,
+    /// a few minutes once); the sweep then says why there is no oha line.
+    /// Setting FANOUT_NO_TOOLS=1 does the same.
+    #[arg(long)]
+    no_tools: bool,
     /// Run every cell against this server (`HOST:PORT`, e.g. a `fanout serve
     /// --allow-reset` on another host) instead of a local server child per
     /// cell; its counters are reset between runs.
@@ -71,6 +77,7 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<i32> {
         .unwrap_or(Duration::from_secs(if args.quick { 5 } else { 15 }));
     options.out = args.out;
     options.progress = !args.no_progress;
+    options.no_tools = args.no_tools;
     options.command = std::env::args().collect::<Vec<_>>().join(" ");
     options.host = args.host;
     options.target = super::given_target(&args.target, &args.ca)?;

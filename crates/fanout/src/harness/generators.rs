@@ -2,33 +2,29 @@
 //! bound as connections — the practical ceiling of requests per second) and
 //! `oha` (the plan's own N at its bound, `--http2` on HTTP/2 plans), on the
 //! workloads that name them ([`fanout_core::workload::Generator`]). Each
-//! runs the URL of request 0 against a server of its own, through the same
-//! child runner as the rows, one warm-up then the sweep's repeats. They
+//! runs the URL of request 0 of the workload's first plan against a server
+//! of its own, through the same child runner as the rows, as one more
+//! participant in that plan's interleaved rounds ([`super::sweep`]): a
+//! warm-up, then one run per measured round, every repeat kept. They
 //! neither decode nor verify bodies, and over HTTPS they do not verify the
 //! certificate either (`oha --insecure`; wrk never does): the tables say so.
-//! A missing tool is noted once, with the install command, and its lines
+//!
+//! oha is installed by the project ([`crate::tools`], pinned); wrk is found
+//! on `PATH`. A missing tool is noted once, with the reason, and its lines
 //! are left out.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 use fanout_core::workload::Generator;
-use fanout_core::{Plan, Protocol, Workload};
+use fanout_core::{Plan, Protocol};
 use serde::Deserialize;
 
 use super::child;
 use super::server::{Server, ServerProcess};
-use fanout_results::{GeneratorLine, median};
-
-/// How to install each tool, for the note when it is missing.
-pub fn hint(g: Generator) -> &'static str {
-    match g {
-        Generator::Wrk => "wrk not installed: apt-get install wrk",
-        Generator::Oha => "oha not installed: cargo install oha",
-    }
-}
+use fanout_results::{GeneratorLine, GeneratorRepeat, median};
 
 /// The longest one generator run may take before it is killed.
 const LIMIT: Duration = Duration::from_secs(120);
@@ -41,20 +37,40 @@ pub fn name(g: Generator) -> &'static str {
     }
 }
 
-/// The tool's version line (`wrk 4.2.0`, `oha 1.16.0`), or `None` when it
-/// is not installed.
-pub fn version(g: Generator) -> Option<String> {
-    let flag = match g {
-        Generator::Wrk => "-v",
-        Generator::Oha => "--version",
+/// An installed generator: its program and version line (`wrk 4.2.0`,
+/// `oha 1.16.0`).
+#[derive(Debug, Clone)]
+pub struct Tool {
+    /// Which one.
+    pub generator: Generator,
+    /// The program to run.
+    pub program: PathBuf,
+    /// Its version line.
+    pub version: String,
+}
+
+/// Finds `g` (installing oha first when needed); `Err` says why it cannot
+/// run here, with what to do.
+pub fn find(g: Generator) -> Result<Tool, String> {
+    let (program, flag) = match g {
+        Generator::Wrk => (PathBuf::from("wrk"), "-v"),
+        Generator::Oha => (crate::tools::oha()?, "--version"),
     };
-    let line = crate::environment::first_line(name(g), &[flag])?;
-    Some(
-        line.split_whitespace()
-            .take(2)
-            .collect::<Vec<_>>()
-            .join(" "),
-    )
+    let line =
+        crate::setup::first_line(&program.to_string_lossy(), &[flag]).ok_or_else(|| match g {
+            Generator::Wrk => "wrk not installed: apt-get install wrk".to_string(),
+            Generator::Oha => format!("{} does not run", program.display()),
+        })?;
+    let version = line
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(Tool {
+        generator: g,
+        program,
+        version,
+    })
 }
 
 /// Why `g` cannot run `plan` (wrk speaks HTTP/1.1 only), or `None`.
@@ -62,59 +78,102 @@ pub fn unsupported(g: Generator, plan: &Plan) -> Option<&'static str> {
     (g == Generator::Wrk && plan.protocol == Protocol::Http2).then_some("wrk speaks HTTP/1.1 only")
 }
 
-/// One generator on one workload's first plan: a server of its own, a
-/// warm-up, then `repeats` runs; the median. `Err` says why not.
-pub fn line(
-    exe: &Path,
-    g: Generator,
-    w: &Workload,
-    plan: &Plan,
-    repeats: u32,
+/// A generator ready to run one plan: a server of its own and the URL of
+/// request 0.
+pub struct Ready {
+    tool: Tool,
+    /// Held for the runs: the server child stops when it is dropped.
+    _server: Server,
+    url: String,
+    plan: Plan,
     quick: bool,
-) -> Result<GeneratorLine, String> {
-    let tool = version(g).ok_or_else(|| hint(g).to_string())?;
-    if let Some(why) = unsupported(g, plan) {
-        return Err(why.into());
+}
+
+/// One run's figures and its command line.
+pub struct Run {
+    /// What it measured.
+    pub repeat: GeneratorRepeat,
+    /// The exact command line.
+    pub command: String,
+}
+
+impl Ready {
+    /// Starts the generator's server for `plan`.
+    pub fn start(exe: &Path, tool: &Tool, plan: &Plan, quick: bool) -> Result<Ready, String> {
+        if let Some(why) = unsupported(tool.generator, plan) {
+            return Err(why.into());
+        }
+        let server = Server::Local(
+            ServerProcess::for_plan(exe, plan)
+                .map_err(|e| format!("cannot start the server: {e:#}"))?,
+        );
+        let url = plan.url(server.target(), 0);
+        Ok(Ready {
+            tool: tool.clone(),
+            _server: server,
+            url,
+            plan: plan.clone(),
+            quick,
+        })
     }
-    let server = Server::Local(
-        ServerProcess::for_plan(exe, plan)
-            .map_err(|e| format!("cannot start the server: {e:#}"))?,
-    );
-    let url = plan.url(server.target(), 0);
-    let mut figures = Vec::new();
-    let mut walls = Vec::new();
-    let mut command = String::new();
-    for k in 0..=repeats {
-        let (rps, wall, cmd) = match g {
+
+    /// Which generator.
+    pub fn generator(&self) -> Generator {
+        self.tool.generator
+    }
+
+    /// One run.
+    pub fn run(&self) -> Result<Run, String> {
+        let program = &self.tool.program;
+        match self.tool.generator {
             Generator::Wrk => {
-                let seconds = if quick { 2 } else { 5 };
-                let (rps, cmd) = wrk(&url, plan.max_in_flight(), seconds)?;
-                (rps, None, cmd)
+                let seconds = if self.quick { 2 } else { 5 };
+                let (req_per_s, command) =
+                    wrk(program, &self.url, self.plan.max_in_flight(), seconds)?;
+                Ok(Run {
+                    repeat: GeneratorRepeat {
+                        req_per_s,
+                        wall_ms: None,
+                    },
+                    command,
+                })
             }
             Generator::Oha => {
-                let (f, cmd) = oha(&url, plan)?;
-                (plan.requests as f64 / f.total_s, Some(f.total_s * 1e3), cmd)
+                let (f, command) = oha(program, &self.url, &self.plan)?;
+                Ok(Run {
+                    repeat: GeneratorRepeat {
+                        req_per_s: self.plan.requests as f64 / f.total_s,
+                        wall_ms: Some(f.total_s * 1e3),
+                    },
+                    command,
+                })
             }
-        };
-        if k > 0 {
-            figures.push(rps);
-            walls.extend(wall);
-            command = cmd;
         }
     }
-    let wall_ms = (!walls.is_empty()).then(|| median(walls));
-    Ok(GeneratorLine {
-        tool,
-        workload: w.id.to_string(),
-        // As for the rows: N over the median wall, when there is one.
-        req_per_s: wall_ms.map_or_else(|| median(figures), |w| plan.requests as f64 / (w / 1e3)),
-        command,
-        wall_ms,
-    })
+
+    /// The line of `workload` from its measured runs (at least one).
+    pub fn line(&self, workload: &str, runs: Vec<Run>) -> GeneratorLine {
+        let command = runs.last().map(|r| r.command.clone()).unwrap_or_default();
+        let repeats: Vec<GeneratorRepeat> = runs.into_iter().map(|r| r.repeat).collect();
+        let walls: Vec<f64> = repeats.iter().filter_map(|r| r.wall_ms).collect();
+        let wall_ms = (!walls.is_empty()).then(|| median(walls));
+        GeneratorLine {
+            tool: self.tool.version.clone(),
+            workload: workload.to_string(),
+            // As for the rows: N over the median wall, when there is one.
+            req_per_s: wall_ms.map_or_else(
+                || median(repeats.iter().map(|r| r.req_per_s).collect()),
+                |w| self.plan.requests as f64 / (w / 1e3),
+            ),
+            command,
+            wall_ms,
+            repeats,
+        }
+    }
 }
 
 /// `wrk -t2 -cC -dSs URL`: requests per second and the command line.
-fn wrk(url: &str, connections: u64, seconds: u64) -> Result<(f64, String), String> {
+fn wrk(program: &Path, url: &str, connections: u64, seconds: u64) -> Result<(f64, String), String> {
     let args = vec![
         "-t2".to_string(),
         format!("-c{connections}"),
@@ -122,7 +181,7 @@ fn wrk(url: &str, connections: u64, seconds: u64) -> Result<(f64, String), Strin
         url.to_string(),
     ];
     let command = format!("wrk {}", args.join(" "));
-    let mut cmd = Command::new("wrk");
+    let mut cmd = Command::new(program);
     cmd.args(&args);
     let f = child::run(cmd, LIMIT).map_err(|e| format!("{e:#}"))?;
     let text = &f.stdout;
@@ -144,7 +203,7 @@ fn wrk(url: &str, connections: u64, seconds: u64) -> Result<(f64, String), Strin
 }
 
 /// `oha -n N -c C [--http2] [--insecure] --no-tui --output-format json URL`.
-fn oha(url: &str, plan: &Plan) -> Result<(OhaFigures, String), String> {
+fn oha(program: &Path, url: &str, plan: &Plan) -> Result<(OhaFigures, String), String> {
     let mut args = vec![
         "-n".to_string(),
         plan.requests.to_string(),
@@ -163,7 +222,7 @@ fn oha(url: &str, plan: &Plan) -> Result<(OhaFigures, String), String> {
     }
     args.extend(["--no-tui", "--output-format", "json"].map(String::from));
     let command = format!("oha {} '{url}'", args.join(" "));
-    let mut cmd = Command::new("oha");
+    let mut cmd = Command::new(program);
     cmd.args(&args).arg(url);
     let f = child::run(cmd, LIMIT).map_err(|e| format!("{e:#}"))?;
     if f.killed {

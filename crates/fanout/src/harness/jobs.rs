@@ -2,10 +2,12 @@
 //! (workload, plan) — one table of the report — with a [`Slot`] per row and
 //! each slot's [`Decision`]: run it, skip it (projected over the per-run
 //! budget, with the projection), or report it unsupported (no TLS stack, a
-//! protocol the client cannot be held to, a missing toolchain).
+//! protocol the client cannot be held to, a missing toolchain); and the
+//! load generators that join the rows' rounds on a workload's first plan.
 
 use std::time::Duration;
 
+use fanout_core::workload::Generator;
 use fanout_core::{Plan, Workload};
 
 use crate::registry::RowSpec;
@@ -50,6 +52,9 @@ pub struct Group {
     pub plan: Plan,
     /// One per row, in row order.
     pub slots: Vec<Slot>,
+    /// The load generators that run beside the rows, in the same rounds:
+    /// those the workload names and this machine has, on its first plan only.
+    pub generators: Vec<Generator>,
 }
 
 impl Group {
@@ -84,10 +89,12 @@ pub fn over_budget(plan: &Plan, cap: Option<u64>, budget: Duration) -> Option<(S
 }
 
 /// Every group of the sweep. `unavailable[i]` is why row `i` cannot run on
-/// this machine at all, if it cannot.
+/// this machine at all, if it cannot; `generators` are the load generators
+/// this sweep has.
 pub fn groups(
     rows: &[RowSpec],
     unavailable: &[Option<String>],
+    generators: &[Generator],
     workloads: &[Workload],
     quick: bool,
     budget: Duration,
@@ -95,7 +102,13 @@ pub fn groups(
     let mut out = Vec::new();
     for w in workloads {
         let plans = if quick { w.quick_plans() } else { w.plans() };
-        for plan in plans {
+        for (k, plan) in plans.into_iter().enumerate() {
+            let beside: Vec<Generator> = w
+                .generators
+                .iter()
+                .copied()
+                .filter(|g| k == 0 && generators.contains(g))
+                .collect();
             let slots = rows
                 .iter()
                 .zip(unavailable)
@@ -131,6 +144,7 @@ pub fn groups(
                 label: w.label(&plan),
                 plan,
                 slots,
+                generators: beside,
             });
         }
     }
@@ -165,7 +179,14 @@ mod tests {
             crate::registry::select(&["sequential-ureq".into(), "tokio-reqwest".into()]).unwrap();
         let h2 = Workload::get("h2").unwrap();
         let missing = vec![None, Some("nothing here".to_string())];
-        let g = groups(&rows, &missing, &[h2], true, Duration::from_secs(15));
+        let g = groups(
+            &rows,
+            &missing,
+            &[Generator::Oha],
+            &[h2],
+            true,
+            Duration::from_secs(15),
+        );
         assert_eq!(g.len(), 2, "h2 has an HTTP/1.1 and an HTTP/2 plan");
         assert!(g.iter().all(|g| g.slots.len() == 2));
         let (http1, http2) = (&g[0], &g[1]);
@@ -180,7 +201,16 @@ mod tests {
                 matches!(&g.slots[1].decision, Decision::Unsupported { reason } if reason == "nothing here")
             );
         }
-        let full = groups(&rows, &missing, &[h2], false, Duration::from_secs(15));
+        assert_eq!(
+            (http1.generators.as_slice(), http2.generators.as_slice()),
+            (&[Generator::Oha][..], &[][..]),
+            "oha joins the first plan's rounds only"
+        );
+        let full = groups(&rows, &missing, &[], &[h2], false, Duration::from_secs(15));
+        assert!(
+            full.iter().all(|g| g.generators.is_empty()),
+            "none installed"
+        );
         assert!(
             matches!(full[0].slots[0].decision, Decision::Skip { .. }),
             "1 000 × 100 ms one at a time"

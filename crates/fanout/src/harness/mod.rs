@@ -63,6 +63,9 @@ pub struct Options {
     pub host: Option<String>,
     /// Every plan at this emulated round trip instead of its own.
     pub rtt: Option<Duration>,
+    /// Do not install the load generators the project installs (oha), as
+    /// `FANOUT_NO_TOOLS=1` does.
+    pub no_tools: bool,
 }
 
 impl Options {
@@ -82,6 +85,7 @@ impl Options {
             target: None,
             host: None,
             rtt: None,
+            no_tools: false,
         }
     }
 }

@@ -6,22 +6,26 @@
 //! A group is one plan of one workload (one table). Every runnable cell of
 //! the group gets a server of its own (a child process, kept for the
 //! cell's runs), then the cells run round-robin: a warm-up round (row A,
-//! row B, …), then each measured round. A drift of the machine during the
-//! group so lands on every row alike. A cell whose warm-up alone takes over
-//! a third of the per-run budget gets one measured repeat, and the cell
-//! says so by its count. Ctrl-C stops between runs: the previous results
+//! row B, …), then each measured round. On a workload's first plan the load
+//! generators it names take part in the same rounds, after the rows, each
+//! with a server of its own. A drift of the machine during the group so
+//! lands on every row and generator alike. A cell whose warm-up alone
+//! takes over a third of the per-run budget gets one measured repeat, and
+//! the cell says so by its count. Ctrl-C stops between runs: the previous results
 //! stay as they were and the finished groups are saved beside them.
 
 use std::time::{Duration, Instant};
 
+use fanout_core::workload::Generator;
 use fanout_core::{Plan, Workload};
 
+use super::generators::{self, Ready, Tool};
 use super::jobs::{self, Decision, Group};
 use super::measure::measure;
 use super::progress::Progress;
 use super::server::{Server, ServerProcess};
 use super::stop::{Interrupted, Stop};
-use super::{Options, generators, overhead};
+use super::{Options, overhead};
 use crate::registry::RowSpec;
 use fanout_results::{Cell, CellStatus, GeneratorLine, Repeat, Results, median};
 
@@ -48,9 +52,12 @@ pub fn sweep(
             eprintln!("note: {} cannot run here: {why}", row.id());
         }
     }
+    let tools = tools(options, workloads);
+    let installed: Vec<_> = tools.iter().map(|t| t.generator).collect();
     let groups = jobs::groups(
         rows,
         &unavailable,
+        &installed,
         workloads,
         options.quick,
         options.cell_budget,
@@ -60,7 +67,7 @@ pub fn sweep(
     let total = unavailable.iter().filter(|u| u.is_none()).count() as u64
         + groups
             .iter()
-            .map(|g| g.runnable().count() as u64 * per_cell)
+            .map(|g| (g.runnable().count() + g.generators.len()) as u64 * per_cell)
             .sum::<u64>()
         + overhead_runs;
     let mut progress = Progress::new(total, options.progress);
@@ -84,25 +91,27 @@ pub fn sweep(
     }
 
     for group in &groups {
-        let cells = run_group(options, rows, group, &mut progress, stop)?;
+        let (cells, lines) = run_group(options, rows, &tools, group, &mut progress, stop)?;
         results.cells.extend(cells);
+        results.generators.extend(lines);
     }
 
-    results.generators = generator_lines(options, workloads, &mut progress, stop)?;
     results.overhead = overhead::measure(options, workloads, &mut progress, stop)?;
     progress.finish("done");
     Ok(())
 }
 
-/// One group: a server per runnable cell, a warm-up round, then the
-/// measured rounds, round-robin across rows.
+/// One group: a server per runnable cell (and per load generator), a
+/// warm-up round, then the measured rounds, round-robin across rows, the
+/// generators last in each round.
 fn run_group(
     options: &Options,
     rows: &[RowSpec],
+    tools: &[Tool],
     group: &Group,
     progress: &mut Progress,
     stop: &Stop,
-) -> Result<Vec<Cell>, Interrupted> {
+) -> Result<(Vec<Cell>, Vec<GeneratorLine>), Interrupted> {
     struct Running {
         row: usize,
         server: Result<Server, String>,
@@ -121,6 +130,26 @@ fn run_group(
             failed: None,
         })
         .collect();
+    struct Beside {
+        generator: Generator,
+        ready: Result<Ready, String>,
+        runs: Vec<generators::Run>,
+    }
+    let mut beside: Vec<Beside> = tools
+        .iter()
+        .filter(|t| group.generators.contains(&t.generator))
+        .map(|t| Beside {
+            generator: t.generator,
+            ready: Ready::start(&options.exe, t, &group.plan, options.quick),
+            runs: Vec::new(),
+        })
+        .collect();
+    let per_cell = u64::from(!options.quick) + u64::from(options.repeats);
+    for b in &beside {
+        if b.ready.is_err() {
+            progress.advance(per_cell); // its runs will not happen
+        }
+    }
     // --quick is a smoke run: no warm-up round.
     let first = u32::from(options.quick);
     for round in first..=options.repeats {
@@ -157,7 +186,28 @@ fn run_group(
                 }
             }
         }
-        if round < options.repeats && !running.is_empty() {
+        for b in beside.iter_mut() {
+            let Ok(ready) = &b.ready else { continue };
+            stop.check()?;
+            let what = if round == 0 {
+                "warm-up".to_string()
+            } else {
+                format!("repeat {round}/{}", options.repeats)
+            };
+            let name = generators::name(ready.generator());
+            progress.running(&format!("{name} · {} · {what}", group.label));
+            let result = ready.run();
+            progress.advance(1);
+            match result {
+                Ok(run) if round > 0 => b.runs.push(run),
+                Ok(_) => {}
+                Err(why) => {
+                    progress.advance(u64::from(options.repeats - round));
+                    b.ready = Err(why);
+                }
+            }
+        }
+        if round < options.repeats && !(running.is_empty() && beside.is_empty()) {
             let what = if group.label == group.workload.id {
                 group.label.clone()
             } else {
@@ -224,54 +274,55 @@ fn run_group(
             host: None,
         });
     }
-    Ok(cells)
-}
-
-/// The load generators the selected workloads name, each noted once when
-/// missing.
-fn generator_lines(
-    options: &Options,
-    workloads: &[Workload],
-    progress: &mut Progress,
-    stop: &Stop,
-) -> Result<Vec<GeneratorLine>, Interrupted> {
-    let mut out = Vec::new();
-    let mut noted = Vec::new();
-    if options.target.is_some() {
-        return Ok(out); // generators run beside a local server only
-    }
-    for w in workloads {
-        let Some(plan) = (if options.quick {
-            w.quick_plans()
-        } else {
-            w.plans()
-        })
-        .into_iter()
-        .next() else {
-            continue;
-        };
-        for &g in w.generators {
-            stop.check()?;
-            if noted.contains(&g) {
-                continue;
+    let mut lines = Vec::new();
+    for b in beside {
+        let name = generators::name(b.generator);
+        match b.ready {
+            Ok(ready) if !b.runs.is_empty() => {
+                let line = ready.line(group.workload.id, b.runs);
+                let (lo, hi) = line.req_per_s_range();
+                progress.cell(
+                    &format!("{name} · {}", group.label),
+                    &format!(
+                        "{:.0} req/s median of {} ({lo:.0}–{hi:.0})",
+                        line.req_per_s,
+                        line.repeats.len()
+                    ),
+                );
+                lines.push(line);
             }
-            progress.running(&format!("{} on {}", generators::name(g), w.id));
-            match generators::line(&options.exe, g, w, &plan, options.repeats, options.quick) {
-                Ok(line) => out.push(line),
-                Err(why) => {
-                    if why == generators::hint(g) {
-                        noted.push(g);
-                        progress.note(&format!("note: no {} lines: {why}", generators::name(g)));
-                    } else {
-                        progress.note(&format!(
-                            "note: no {} line on {}: {why}",
-                            generators::name(g),
-                            w.id
-                        ));
-                    }
-                }
-            }
+            Ok(_) => {}
+            Err(why) => progress.note(&format!(
+                "note: no {name} line on {}: {why}",
+                group.workload.id
+            )),
         }
     }
-    Ok(out)
+    Ok((cells, lines))
+}
+
+/// The load generators the selected workloads name that this machine has
+/// (installing oha on first use), each missing one noted once; none
+/// against a remote server (they run beside a local one only).
+fn tools(options: &Options, workloads: &[Workload]) -> Vec<Tool> {
+    let mut out: Vec<Tool> = Vec::new();
+    if options.target.is_some() {
+        return out;
+    }
+    let mut tried = Vec::new();
+    for &g in workloads.iter().flat_map(|w| w.generators) {
+        if tried.contains(&g) {
+            continue;
+        }
+        tried.push(g);
+        if options.no_tools && g == Generator::Oha {
+            eprintln!("note: no oha lines: oha not installed: --no-tools was given");
+            continue;
+        }
+        match generators::find(g) {
+            Ok(tool) => out.push(tool),
+            Err(why) => eprintln!("note: no {} lines: {why}", generators::name(g)),
+        }
+    }
+    out
 }

@@ -156,6 +156,30 @@ fn a_target_that_emulates_another_round_trip_is_refused_before_anything_runs() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("fanout serve --rtt 25ms"), "{err}");
     assert_eq!(server.stats().requests, 1, "only /stats was asked: {err}");
+    // The sweep too, before its first cell (the server lets it reset).
+    let server = fanout_server::Server::start(fanout_server::Config {
+        allow_reset: true,
+        ..fanout_server::Config::default()
+    })
+    .unwrap();
+    let out = std::env::temp_dir().join(format!("fanout-rtt-refused-{}", std::process::id()));
+    let o = fanout(&[
+        "sweep",
+        "--rows",
+        "tokio-reqwest",
+        "--workloads",
+        "h2-wan",
+        "--target",
+        &server.base_url(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-progress",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("fanout serve --rtt 25ms"), "{err}");
+    assert!(!out.exists(), "nothing written");
+    assert_eq!(server.stats().requests, 1, "a reset, then /stats: {err}");
 }
 
 #[test]

@@ -203,6 +203,12 @@ fn a_run_at_a_round_trip_costs_its_round_trips_through_a_row() {
             &["--tls", "--no-keep-alive"][..],
             n * (3.0 * rtt + delay),
         ),
+        // HTTP/2: TCP and TLS once, then a round trip a request
+        (
+            "tokio-reqwest",
+            &["--tls", "--protocol", "http2"][..],
+            2.0 * rtt + n * (rtt + delay),
+        ),
     ] {
         let mut args = vec![
             "run", "-r", row, "-n", "3", "-d", "20ms", "-c", "1", "--rtt", "100ms", "--json",

@@ -506,7 +506,7 @@ mod tests {
             covered(Focus::Idioms),
             ["latency", "throughput", "c10k", "api"]
         );
-        assert_eq!(covered(Focus::Http2), ["h2"]);
+        assert_eq!(covered(Focus::Http2), ["h2", "h2-wan"]);
         assert_eq!(covered(Focus::Memory), ["c10k"]);
     }
 
@@ -517,7 +517,7 @@ mod tests {
             "an idiom row: idiom rows run on the workloads that compare idioms \
              (latency, throughput, c10k, api)"
         );
-        assert!(Focus::Http2.why_not().ends_with("HTTP/2 plan (h2)"));
+        assert!(Focus::Http2.why_not().ends_with("HTTP/2 plan (h2, h2-wan)"));
         assert!(Focus::Memory.why_not().ends_with("(c10k)"));
     }
 

@@ -32,6 +32,16 @@ pub struct ServerStats {
     /// HTTP/2 connections, requests and streams.
     #[serde(default)]
     pub http2: ProtocolStats,
+    /// The round trip the server emulates, in milliseconds (`fanout serve
+    /// --rtt`; a plan's `rtt` runs only against a server that emulates the
+    /// same). A setting, not a counter: a reset leaves it. Absent (0) on a
+    /// loopback server, so such snapshots read as before.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rtt_ms: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Faults the server injected.

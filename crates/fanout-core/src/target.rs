@@ -201,7 +201,7 @@ impl Target {
     }
 
     /// Why `plan` cannot run against this target, if it cannot: a foreign
-    /// server injects no faults (and emulates no network), its template's
+    /// server injects no faults and emulates no round trip, its template's
     /// scheme decides `tls`, and an echo is checked on a JSON plan only.
     pub fn check(&self, plan: &Plan) -> Result<(), PlanError> {
         let Some(f) = &self.foreign else {
@@ -210,6 +210,11 @@ impl Target {
         let bad = |why: &str| Err(PlanError::Url(why.to_string()));
         if !plan.faults.is_none() {
             return bad("a foreign server injects no faults: run a plan without them against it");
+        }
+        if !plan.rtt.is_zero() {
+            return bad(
+                "a foreign server emulates no round trip (the project's server does, with --rtt): run it at rtt 0",
+            );
         }
         if self.foreign_tls() != Some(plan.tls) {
             return bad(if plan.tls {

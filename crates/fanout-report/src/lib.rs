@@ -14,10 +14,10 @@
 //! ties within noise (`ties`) — and what is decided from it is computed
 //! beside it: the verdict per scenario (`verdict`), the pitfalls
 //! (`pitfalls`: rules as data, their findings), the idiom groups
-//! (`idioms`). The outputs render those: `pages` (with `tables`, `multi`,
+//! (`idioms`), a WAN workload against its loopback twin (`twins`). The outputs render those: `pages` (with `tables`, `multi`,
 //! `headlines`, `overhead`), `csv` and `charts`. What is special about a
 //! workload comes from its [`fanout_core::Workload`] fields (scenario,
-//! headline, charts, label, `in_readme`) and its plans, never from its id;
+//! headline, charts, label, `in_readme`, its twin) and its plans, never from its id;
 //! what is special about a row from its description, never from its name.
 
 #![forbid(unsafe_code)]
@@ -39,6 +39,7 @@ mod pitfalls;
 mod protocols;
 mod tables;
 mod ties;
+mod twins;
 mod verdict;
 
 use fanout_results::Results;

@@ -51,6 +51,14 @@ fn a_table_with_every_fate_and_errors_by_kind() {
 }
 
 #[test]
+fn a_wan_workload_against_its_loopback_twin() {
+    // api-wan beside api: the ranks side by side, the orders that change.
+    let r = results_on("bench-a", &["api", "api-wan"]);
+    let files = render(&r).expect("renders").files;
+    assert_snapshot!(file(&files, "workloads/api-wan.md"));
+}
+
+#[test]
 fn a_table_with_a_tie_a_load_generator_and_a_skip() {
     assert_snapshot!(page("workloads/latency.md"));
 }

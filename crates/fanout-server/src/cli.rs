@@ -68,6 +68,12 @@ pub struct ServeArgs {
     /// use; repeatable.
     #[arg(long = "tls-name", value_name = "NAME")]
     pub tls_names: Vec<String>,
+    /// Emulate a network round trip on every connection (e.g. 25ms): each
+    /// direction is delayed by half of it, and a connection's first bytes
+    /// by one more for the TCP handshake; at most 10s, whole milliseconds.
+    /// 0 (the default) leaves the socket as it is.
+    #[arg(long, default_value = "0ms", value_parser = parse_rtt, allow_hyphen_values = true)]
+    pub rtt: Duration,
     /// Exit when stdin reaches EOF (for a parent process that keeps it open).
     #[arg(long, hide = true)]
     pub exit_with_parent: bool,
@@ -91,6 +97,7 @@ impl From<Config> for ServeArgs {
             h2_max_streams: config.h2_max_streams,
             allow_reset: config.allow_reset,
             tls_names: config.tls_names,
+            rtt: config.rtt,
             exit_with_parent: false,
         }
     }
@@ -108,6 +115,7 @@ impl ServeArgs {
             h2_max_streams: self.h2_max_streams,
             allow_reset: self.allow_reset,
             tls_names: self.tls_names.clone(),
+            rtt: self.rtt,
         }
     }
 }
@@ -117,6 +125,21 @@ fn duration(s: &str) -> Result<Duration, String> {
     if d.is_zero() {
         return Err("must be greater than zero".into());
     }
+    Ok(d)
+}
+
+/// A round trip to emulate: a humantime duration, whole milliseconds, at
+/// most [`fanout_core::plan::MAX_RTT`].
+pub fn parse_rtt(s: &str) -> Result<Duration, String> {
+    if s.trim_start().starts_with('-') {
+        return Err("a round trip cannot be negative (write e.g. 25ms, or 0 for none)".into());
+    }
+    let d = if s.trim() == "0" {
+        Duration::ZERO
+    } else {
+        humantime::parse_duration(s).map_err(|e| format!("{e} (write e.g. 25ms, or 0 for none)"))?
+    };
+    fanout_core::plan::check_rtt(d)?;
     Ok(d)
 }
 
@@ -151,6 +174,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
             None => std::future::pending().await,
         }
     };
+    let rtt = args.rtt;
     crate::server::serve_foreground(args.config(), stop, |target| {
         let http = target.base_url(false);
         let https = target.base_url(true);
@@ -159,9 +183,17 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let _ = writeln!(out, "{http}")
             .and_then(|()| writeln!(out, "{https} ca={}", ca.unwrap_or_default()))
             .and_then(|()| out.flush());
+        let network = if rtt.is_zero() {
+            String::new()
+        } else {
+            format!(
+                "; every connection as over a network with a {} ms round trip",
+                rtt.as_millis()
+            )
+        };
         eprintln!(
             "fanout-server: serving {http} and {https} (h2 and http/1.1) on one port; \
-             trust the CA in {} for HTTPS (Ctrl-C to stop)",
+             trust the CA in {} for HTTPS{network} (Ctrl-C to stop)",
             target
                 .ca
                 .as_deref()
@@ -216,6 +248,8 @@ mod tests {
             "server.example",
             "--tls-name",
             "10.0.0.2",
+            "--rtt",
+            "25ms",
             "--exit-with-parent",
         ])
         .unwrap();
@@ -230,6 +264,7 @@ mod tests {
                 h2_max_streams: 250,
                 allow_reset: true,
                 tls_names: vec!["server.example".into(), "10.0.0.2".into()],
+                rtt: Duration::from_millis(25),
             }
         );
         assert!(args.exit_with_parent);
@@ -242,6 +277,10 @@ mod tests {
             ["--h2-max-streams", "4294967296"],
             ["--workers", "0"],
             ["--port", "70000"],
+            ["--rtt", "-5ms"],
+            ["--rtt", "soon"],
+            ["--rtt", "11s"],
+            ["--rtt", "1500us"],
         ] {
             let err = parse(&bad).unwrap_err();
             assert!(err.to_string().contains(bad[0]), "{bad:?}: {err}");

@@ -42,6 +42,13 @@ pub struct Config {
     /// beside `localhost`, `127.0.0.1` and `::1`: the address clients on
     /// other hosts use.
     pub tls_names: Vec<String>,
+    /// The network round trip to emulate on every connection; default zero
+    /// (none: the socket as it is, nothing in the way). Each direction is
+    /// delayed by half of it, and a connection's first bytes from the
+    /// client by one round trip more, for the TCP handshake loopback
+    /// completes at once (see `conn/delay.rs`). At most
+    /// [`fanout_core::plan::MAX_RTT`], in whole milliseconds.
+    pub rtt: Duration,
 }
 
 impl Default for Config {
@@ -55,6 +62,7 @@ impl Default for Config {
             h2_max_streams: 100,
             allow_reset: false,
             tls_names: Vec::new(),
+            rtt: Duration::ZERO,
         }
     }
 }
@@ -75,6 +83,9 @@ impl Config {
         }
         if config.h2_max_streams == 0 {
             return invalid("h2_max_streams must be at least 1");
+        }
+        if let Err(why) = fanout_core::plan::check_rtt(config.rtt) {
+            return invalid(&why);
         }
         Ok(())
     }

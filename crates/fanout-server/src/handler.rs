@@ -123,7 +123,7 @@ async fn answer(
         }
         Ok(Route::Stats) => {
             // Taken before this request counts itself as in flight.
-            let stats = counters.snapshot();
+            let stats = conn.shared.stats();
             let _in_flight = counters.enter(proto);
             response::stats(&stats)
         }

@@ -178,6 +178,6 @@ mod shared;
 mod stats;
 mod tls;
 
-pub use crate::cli::{ServeArgs, serve};
+pub use crate::cli::{ServeArgs, parse_rtt, serve};
 pub use crate::config::Config;
 pub use crate::server::Server;

@@ -105,9 +105,9 @@ impl Server {
         target(self.addr, self.ca.path())
     }
 
-    /// A snapshot of the counters.
+    /// A snapshot of the counters (and the emulated round trip, `rtt_ms`).
     pub fn stats(&self) -> ServerStats {
-        self.shared.counters.snapshot()
+        self.shared.stats()
     }
 
     /// Zeroes the counters (except `in_flight`, which is live) and sets

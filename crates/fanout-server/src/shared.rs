@@ -1,8 +1,11 @@
 //! What every connection of one server shares ([`Shared`]): the counters,
 //! hyper's two connection builders (set up once, from the [`Config`]), the
-//! TLS acceptor, the limits, and how many connections are open.
+//! TLS acceptor, the limits, the emulated round trip, and how many
+//! connections are open.
 
 use std::fmt;
+
+use fanout_core::stats::ServerStats;
 use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
@@ -38,6 +41,9 @@ pub(crate) struct Shared {
     pub(crate) max_connections: usize,
     /// `POST /stats/reset` is answered ([`Config::allow_reset`]).
     pub(crate) allow_reset: bool,
+    /// The round trip each connection's delay line emulates
+    /// ([`Config::rtt`]); zero: none, the socket as it is.
+    pub(crate) rtt: Duration,
 }
 
 impl fmt::Debug for Shared {
@@ -46,6 +52,7 @@ impl fmt::Debug for Shared {
             .field("counters", &self.counters)
             .field("open", &self.open)
             .field("max_connections", &self.max_connections)
+            .field("rtt", &self.rtt)
             .finish_non_exhaustive()
     }
 }
@@ -77,6 +84,15 @@ impl Shared {
             open: AtomicUsize::new(0),
             max_connections: config.max_connections,
             allow_reset: config.allow_reset,
+            rtt: config.rtt,
+        }
+    }
+
+    /// The counters now, with the round trip this server emulates.
+    pub(crate) fn stats(&self) -> ServerStats {
+        ServerStats {
+            rtt_ms: self.rtt.as_millis() as u64,
+            ..self.counters.snapshot()
         }
     }
 }

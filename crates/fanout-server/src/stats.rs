@@ -187,6 +187,8 @@ impl Counters {
             },
             http1: self.http1.snapshot(),
             http2: self.http2.snapshot(),
+            // A setting, not a counter: `Shared::stats` fills it in.
+            rtt_ms: 0,
         }
     }
 

@@ -397,6 +397,7 @@ fn stats_round_trip_through_core_with_every_counter() {
                 max_streams: 4,
                 reset_streams: 1,
             },
+            rtt_ms: 0,
         };
         assert_eq!(stats, want);
         // Every field is in the JSON, under core's names.

@@ -88,9 +88,142 @@ fn bad_numbers_and_durations_are_rejected() {
         (&["--requests", "5", "--delay", "61s"][..], "delay"),
         (&["--requests", "5"][..], "--delay"),
         (&["--workload", "nope"][..], "unknown workload \"nope\""),
+        (&["--workload", "api", "--rtt", "-5ms"][..], "--rtt"),
+        (&["--workload", "api", "--rtt", "soon"][..], "--rtt"),
+        (&["--workload", "api", "--rtt", "11s"][..], "at most 10 s"),
     ] {
         let args: Vec<&str> = base.iter().chain(extra).copied().collect();
         assert_clean_failure(&fanout(&args), needle);
+    }
+}
+
+#[test]
+fn a_bad_round_trip_is_one_line_and_exit_2_before_anything_runs() {
+    for args in [
+        &["run", "-r", "tokio-reqwest", "-w", "api", "--rtt", "-25ms"][..],
+        &[
+            "run",
+            "-r",
+            "tokio-reqwest",
+            "-n",
+            "1",
+            "-d",
+            "0ms",
+            "--rtt",
+            "25",
+        ],
+        &[
+            "run",
+            "-r",
+            "tokio-reqwest",
+            "-w",
+            "api-wan",
+            "--rtt",
+            "10001ms",
+        ],
+        &[
+            "sweep",
+            "--workloads",
+            "api-wan",
+            "--rtt",
+            "lots",
+            "--out",
+            "/nonexistent/x",
+        ],
+    ] {
+        let o = fanout(args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("error: --rtt"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_target_that_emulates_another_round_trip_is_refused_before_anything_runs() {
+    let server = fanout_server::Server::start(fanout_server::Config::default()).unwrap();
+    let target = server.base_url();
+    let o = fanout(&[
+        "run",
+        "-r",
+        "tokio-reqwest",
+        "-w",
+        "api-wan",
+        "--target",
+        &target,
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("fanout serve --rtt 25ms"), "{err}");
+    assert_eq!(server.stats().requests, 1, "only /stats was asked: {err}");
+    // The sweep too, before its first cell (the server lets it reset).
+    let server = fanout_server::Server::start(fanout_server::Config {
+        allow_reset: true,
+        ..fanout_server::Config::default()
+    })
+    .unwrap();
+    let out = std::env::temp_dir().join(format!("fanout-rtt-refused-{}", std::process::id()));
+    let o = fanout(&[
+        "sweep",
+        "--rows",
+        "tokio-reqwest",
+        "--workloads",
+        "h2-wan",
+        "--target",
+        &server.base_url(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-progress",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("fanout serve --rtt 25ms"), "{err}");
+    assert!(!out.exists(), "nothing written");
+    assert_eq!(server.stats().requests, 1, "a reset, then /stats: {err}");
+}
+
+#[test]
+fn a_run_at_a_round_trip_costs_its_round_trips_through_a_row() {
+    // 100 ms round trips, 20 ms delay, three requests one at a time; the
+    // slack is one round trip per request for the machine's own time.
+    let (rtt, delay, n) = (100.0, 20.0, 3.0);
+    for (row, extra, want) in [
+        // keep-alive HTTP: TCP's handshake once, then a round trip a request
+        ("sequential-ureq", &[][..], rtt + n * (rtt + delay)),
+        ("tokio-reqwest", &[][..], rtt + n * (rtt + delay)),
+        // a new HTTPS connection a request: TCP + TLS 1.3 + the request
+        // (HTTP/1.1: over ALPN's HTTP/2, `Connection: close` is moot)
+        (
+            "tokio-reqwest",
+            &["--tls", "--no-keep-alive", "--protocol", "http1"][..],
+            n * (3.0 * rtt + delay),
+        ),
+        (
+            "sequential-ureq",
+            &["--tls", "--no-keep-alive"][..],
+            n * (3.0 * rtt + delay),
+        ),
+        // HTTP/2: TCP and TLS once, then a round trip a request
+        (
+            "tokio-reqwest",
+            &["--tls", "--protocol", "http2"][..],
+            2.0 * rtt + n * (rtt + delay),
+        ),
+    ] {
+        let mut args = vec![
+            "run", "-r", row, "-n", "3", "-d", "20ms", "-c", "1", "--rtt", "100ms", "--json",
+        ];
+        args.extend(extra);
+        let o = fanout(&args);
+        assert_eq!(o.status.code(), Some(0), "{row} {extra:?}: {}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["ok"], 3, "{v}");
+        let wall = v["wall_ms"].as_f64().unwrap();
+        assert!(
+            wall >= want && wall <= want + n * rtt,
+            "{row} {extra:?}: {wall} ms, want {want} ms (+ up to {} ms)",
+            n * rtt
+        );
     }
 }
 

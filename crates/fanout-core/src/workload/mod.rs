@@ -57,6 +57,12 @@ pub struct Workload {
     /// `--repeats` (a workload whose every run costs seconds); `None`: the
     /// sweep's.
     pub max_repeats: Option<u32>,
+    /// The id of its loopback twin: the workload whose plans these are, at
+    /// an emulated network round trip ([`Plan::rtt`]). Read it with
+    /// [`Workload::twin`].
+    twin: Option<&'static str>,
+    /// Every plan at this round trip instead of its own ([`Workload::at_rtt`]).
+    rtt: Option<Duration>,
 }
 
 impl PartialEq for Workload {
@@ -96,6 +102,8 @@ const fn preset(
         idioms: false,
         server: Server::Own,
         max_repeats: None,
+        twin: None,
+        rtt: None,
     }
 }
 
@@ -103,8 +111,47 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
+/// The round trip of the WAN workloads: a call to an API in a neighbouring
+/// region (Frankfurt–London, US East–US Central).
+pub const WAN_RTT: Duration = Duration::from_millis(25);
+
+/// `plans` at the [`WAN_RTT`], each with at most `requests` requests.
+fn wan(plans: Vec<Plan>, requests: u64) -> Vec<Plan> {
+    plans
+        .into_iter()
+        .map(|p| Plan {
+            rtt: WAN_RTT,
+            requests: p.requests.min(requests),
+            ..p
+        })
+        .collect()
+}
+
+/// `api`'s plan.
+fn api() -> Vec<Plan> {
+    vec![Plan {
+        bytes: 2048,
+        format: Format::Json,
+        tls: true,
+        concurrency: Some(100),
+        ..Plan::new(1_000, ms(20))
+    }]
+}
+
+/// `h2`'s plans: HTTP/1.1, then HTTP/2.
+fn h2() -> Vec<Plan> {
+    [Protocol::Http1, Protocol::Http2]
+        .into_iter()
+        .map(|protocol| Plan {
+            tls: true,
+            protocol,
+            ..Plan::new(1_000, ms(100))
+        })
+        .collect()
+}
+
 /// Every preset, in report order.
-pub const WORKLOADS: [Workload; 13] = [
+pub const WORKLOADS: [Workload; 15] = [
     Workload {
         headline: Some(Headline::Demo),
         charts: &[Chart::Heartbeat],
@@ -232,15 +279,7 @@ pub const WORKLOADS: [Workload; 13] = [
             "api",
             "the real API call: HTTPS with a verified certificate, ~2 KiB JSON documents decoded by each client's JSON API, keep-alive, 100 at once (aiohttp's default connector limit), 1 000 × 20 ms, the client's default protocol; the floor is 200 ms",
             ("an HTTPS JSON API, 100 at once", Metric::Wall),
-            || {
-                vec![Plan {
-                    bytes: 2048,
-                    format: Format::Json,
-                    tls: true,
-                    concurrency: Some(100),
-                    ..Plan::new(1_000, ms(20))
-                }]
-            },
+            api,
         )
     },
     Workload {
@@ -289,16 +328,29 @@ pub const WORKLOADS: [Workload; 13] = [
             "h2",
             "HTTP/2 at the streams cap: HTTPS, 1 000 × 100 ms, unbounded, against the server's 100 concurrent streams per connection; HTTP/2 forced beside HTTP/1.1 (one connection at the cap takes ten rounds, 1 s; the floor is 100 ms)",
             ("an HTTP/2 API, many calls at once", Metric::Wall),
-            || {
-                [Protocol::Http1, Protocol::Http2]
-                    .into_iter()
-                    .map(|protocol| Plan {
-                        tls: true,
-                        protocol,
-                        ..Plan::new(1_000, ms(100))
-                    })
-                    .collect()
-            },
+            h2,
+        )
+    },
+    Workload {
+        twin: Some("api"),
+        ..preset(
+            "api-wan",
+            "`api` across a WAN: the same HTTPS JSON calls, 100 at once, over an emulated 25 ms round trip, 500 × 20 ms; connection set-up (TCP and TLS, 2 round trips) and a round trip per call now count; the floor is 275 ms",
+            (
+                "an HTTPS JSON API in another region, 100 at once",
+                Metric::Wall,
+            ),
+            || wan(api(), 500),
+        )
+    },
+    Workload {
+        twin: Some("h2"),
+        label: Label::ByProtocol,
+        ..preset(
+            "h2-wan",
+            "`h2` across a WAN: HTTPS, 300 × 100 ms, unbounded, over an emulated 25 ms round trip; HTTP/1.1 opens a connection per call (3 round trips each, side by side), HTTP/2 one connection at the server's 100 streams (three rounds of a round trip and the delay, 450 ms); the floor is 175 ms",
+            ("an HTTP/2 API across a WAN", Metric::Wall),
+            || wan(h2(), 300),
         )
     },
     Workload {
@@ -378,9 +430,25 @@ impl Workload {
         WORKLOADS.iter().copied().find(|w| w.in_readme)
     }
 
-    /// The plans of this preset.
+    /// The plans of this preset (at the round trip [`Workload::at_rtt`]
+    /// set, if it was).
     pub fn plans(&self) -> Vec<Plan> {
-        (self.plans)()
+        let mut plans = (self.plans)();
+        if let Some(rtt) = self.rtt {
+            for p in &mut plans {
+                p.rtt = rtt;
+            }
+        }
+        plans
+    }
+
+    /// The same preset with every plan at round trip `rtt` (`fanout sweep
+    /// --rtt`); the WAN workloads' own round trip is replaced too.
+    pub fn at_rtt(self, rtt: Duration) -> Workload {
+        Workload {
+            rtt: Some(rtt),
+            ..self
+        }
     }
 
     /// The plans of the quick variant (`fanout sweep --quick`).
@@ -412,6 +480,18 @@ impl Workload {
                 .filter(|p| ns.contains(&p.requests))
                 .collect(),
         }
+    }
+
+    /// Its loopback twin, when it is a workload at an emulated round trip:
+    /// the same calls on loopback, whose rankings the report compares.
+    pub fn twin(&self) -> Option<Workload> {
+        self.twin.and_then(Workload::get)
+    }
+
+    /// Whether its own plans run over an emulated network round trip
+    /// (whatever [`Workload::at_rtt`] set).
+    pub fn over_wan(&self) -> bool {
+        (self.plans)().iter().any(|p| !p.rtt.is_zero())
     }
 
     /// A short label for one of its plans: the workload id, `N=1000`, or the
@@ -486,6 +566,50 @@ mod tests {
         let default: Vec<_> = Workload::default_set().iter().map(|w| w.id).collect();
         assert!(default.contains(&"httpbin") && !default.contains(&"url"));
         assert_eq!(default.len(), WORKLOADS.len() - 1);
+    }
+
+    #[test]
+    fn wan_workloads_are_their_twins_over_a_round_trip() {
+        let wan: Vec<_> = WORKLOADS.iter().filter(|w| w.over_wan()).collect();
+        assert_eq!(wan.len(), 2);
+        for w in wan {
+            let twin = w
+                .twin()
+                .unwrap_or_else(|| panic!("{} names its twin", w.id));
+            assert!(!twin.over_wan() && twin.twin().is_none(), "{}", w.id);
+            let (plans, twins) = (w.plans(), twin.plans());
+            assert_eq!(plans.len(), twins.len(), "{}", w.id);
+            for (p, t) in plans.iter().zip(&twins) {
+                assert_eq!(p.rtt, WAN_RTT);
+                assert!(p.requests <= t.requests);
+                let same = Plan {
+                    rtt: t.rtt,
+                    requests: t.requests,
+                    ..p.clone()
+                };
+                assert_eq!(&same, t, "{}: only N and the round trip differ", w.id);
+                if w.label != Label::Id {
+                    assert_eq!(w.label(p), twin.label(t), "tables line up");
+                }
+            }
+            // Its server emulates the round trip: no load generator against
+            // a loopback server, no criterion run on the shared one.
+            assert!(w.generators.is_empty() && w.criterion == Criterion::Skip);
+        }
+        assert!(
+            WORKLOADS
+                .iter()
+                .filter(|w| !w.over_wan())
+                .all(|w| w.twin().is_none())
+        );
+        let api = Workload::get("api").unwrap().at_rtt(ms(40));
+        assert!(
+            api.plans()
+                .iter()
+                .chain(&api.quick_plans())
+                .all(|p| p.rtt == ms(40))
+        );
+        assert!(!api.over_wan());
     }
 
     #[test]

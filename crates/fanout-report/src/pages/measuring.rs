@@ -61,8 +61,10 @@ pub(crate) fn methods(out: &mut String, r: &Report<'_>) {
          task on an async runtime, a thread for thread rows, only between requests for a \
          sequential row. Its lateness is how late each tick fired.\n\
          - **The floor** is the server delay once per round the plan's concurrency bound \
-         forces (⌈N ÷ bound⌉ rounds; one when unbounded): what no client can beat. × floor is \
-         the median wall over it.\n\
+         forces (⌈N ÷ bound⌉ rounds; one when unbounded), plus, on a plan at an emulated round \
+         trip, one round trip per round and the round trips that open a connection (TCP's, and \
+         TLS 1.3's over HTTPS) — once, or every round when each request needs a connection of \
+         its own: what no client can beat. × floor is the median wall over it.\n\
          - **Ties.** {ties}\n\
          - **The verdict** reads each scenario on its workload's last plan (the largest N, the \
          HTTP/2 plan), by the figure the workload declares decides it, on the first result \
@@ -87,8 +89,9 @@ pub(crate) fn methods(out: &mut String, r: &Report<'_>) {
          - With a local server, client and server share this machine's {cores}: CPU-hungry rows \
          compete with the server, and throughput is capped by the machine, not only by the \
          client.\n\
-         - Loopback has no network latency, loss or bandwidth limit; a real network adds a \
-         round trip per new connection (and more per TLS handshake).\n\
+         - Loopback has no network latency, loss or bandwidth limit. A plan at a round trip \
+         (the WAN workloads) gets its latency emulated by the server, the same for every row \
+         ([Round trips](#round-trips)); loss, bandwidth, slow start and DNS are not.\n\
          - Rows with a fixed pool keep at most that many requests in flight, by design; their \
          skips and walls reflect it.\n\
          - Peak RSS is the whole client process (runtime, allocator, binary, interpreter), not \
@@ -185,4 +188,33 @@ pub(crate) fn rules(out: &mut String) {
         let _ = writeln!(out, "- **{}**: {pair}; on {plans}; by {judge}.", rule.title);
     }
     out.push('\n');
+}
+
+/// How a plan's round trip is emulated, what is not, and how close it is.
+pub(crate) fn round_trips(out: &mut String) {
+    out.push_str(
+        "## Round trips
+
+\
+         A plan's `rtt` (the WAN workloads', or `--rtt`) is emulated by the target server, on \
+         every connection alike, so every row and reference program crosses the same network \
+         and no client is changed: under TLS and HTTP, each accepted connection runs through a \
+         delay line. Bytes from the client reach the server half a round trip after they \
+         arrived, and a connection's first bytes one round trip later still (loopback completes \
+         TCP's handshake at once); bytes the server writes leave half a round trip after they \
+         were written, and its close (a FIN, or an injected reset's RST) follows its last byte. \
+         A cold HTTP request so costs 2 round trips and the delay, a cold HTTPS request \
+         (TLS 1.3) 3, a request on a reused connection or an HTTP/2 stream 1; HTTP/2 beyond the \
+         server's streams cap waits a round trip more per round, as over TCP. Each direction is \
+         a FIFO whose due times only grow, with one timer; nothing is paced (a 1 MiB body takes \
+         its loopback time plus the round trip), and each direction holds at most 4 MiB in \
+         flight, like a TCP window of that size.\n\n\
+         **Not emulated**: packet loss and retransmission, a bandwidth limit, the congestion \
+         window's slow start, DNS look-ups, jitter. The server's timers fire on millisecond \
+         ticks and never early, so a measured round trip is at least the emulated one and \
+         a few milliseconds longer (`docs/tuning.md` has the figures measured on the \
+         development machine); × floor on the WAN tables shows how close the \
+         best rows come. Each WAN workload's page ranks its rows against its loopback twin's \
+         and names the pairs whose order changes beyond noise.\n\n",
+    );
 }

@@ -1,5 +1,6 @@
 //! `methods.md`: how the figures were made and how to read them — the
-//! settings, the methods (with the verdict's and the pitfalls' rules),
+//! settings, the methods (with the emulated round trips, the verdict's and
+//! the pitfalls' rules),
 //! what the sweep does not measure, the tables' columns, the harness's own
 //! overhead, the load generators, how the rankings agree with the previous
 //! sweep, the rows, the cells not measured and the full environment.
@@ -10,7 +11,7 @@ use crate::format::{NONE, code, num, wall_range};
 use crate::md::MdTable;
 use crate::model::Report;
 use crate::pages::about::{environment, not_measured, or_unknown, rows, settings};
-use crate::pages::measuring::{methods, reading, rules};
+use crate::pages::measuring::{methods, reading, round_trips, rules};
 
 /// The page.
 pub(crate) fn page(r: &Report<'_>) -> String {
@@ -22,6 +23,7 @@ pub(crate) fn page(r: &Report<'_>) -> String {
     );
     settings(&mut out, r.results);
     methods(&mut out, r);
+    round_trips(&mut out);
     rules(&mut out);
     reading(&mut out);
     out.push_str("## Harness overhead\n\n");

@@ -1,6 +1,7 @@
 //! `workloads/<id>.md`: one workload — what it shows, the scenario it
-//! stands for and the figure that decides it, its headline sentences, its
-//! charts, then its full tables (side by side or as a matrix when it has
+//! stands for and the figure that decides it, its headline sentences (and,
+//! for a workload at a round trip, its rankings against its loopback
+//! twin's), its charts, then its full tables (side by side or as a matrix when it has
 //! several plans) and the notes.
 
 use std::fmt::Write as _;
@@ -48,6 +49,8 @@ pub(crate) fn page(
             if !lines.is_empty() {
                 out.push('\n');
             }
+            crate::twins::wan_note(&mut out, r, &w);
+            crate::twins::section(&mut out, r, &w, tables);
         }
         None => {
             let _ = writeln!(

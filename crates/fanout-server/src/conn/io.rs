@@ -5,7 +5,8 @@
 //! - **reset**: the handler marks the connection ([`Conn::reset`]) and fails
 //!   the request; hyper then drops the connection without writing anything,
 //!   and [`ConnIo`]'s drop sets `SO_LINGER` to 0 on the TCP socket first (under
-//!   TLS too), so the kernel answers with an RST instead of a FIN.
+//!   TLS too; over a delay line, once what was written before has gone out),
+//!   so the kernel answers with an RST instead of a FIN.
 //! - **truncate**: the body hands out its last byte and marks the connection
 //!   ([`Conn::truncated`]); the next time hyper flushes with its write buffer
 //!   empty — so every byte handed out is in the stream's hands — [`ConnIo`]
@@ -30,25 +31,54 @@ use socket2::SockRef;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
+use super::delay::Delayed;
 use super::sniff::Replay;
 use super::state::Conn;
 
-/// A stream the server serves HTTP on: plain TCP or TLS over TCP, with the
-/// TCP socket reachable for `SO_LINGER`.
+/// A stream the server serves HTTP on: plain TCP, TLS over TCP, or either
+/// over a delay line ([`Delayed`]), whose close can be made an RST.
 pub(crate) trait Socket: AsyncRead + AsyncWrite + Unpin + Send + 'static {
-    /// The TCP socket below.
-    fn tcp(&self) -> &TcpStream;
+    /// Makes the connection's close an RST (`SO_LINGER` 0) instead of a FIN.
+    fn reset_on_close(&self);
+}
+
+/// What a connection is before TLS or HTTP: the TCP socket, or the
+/// server's end of a delay line over it. The first byte tells the scheme.
+pub(crate) trait Wire: Socket {
+    /// The first byte to read, without reading it (`None` at EOF).
+    fn poll_first_byte(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<u8>>>;
 }
 
 impl Socket for TcpStream {
-    fn tcp(&self) -> &TcpStream {
-        self
+    fn reset_on_close(&self) {
+        linger_zero(self);
     }
 }
 
-impl Socket for tokio_rustls::server::TlsStream<TcpStream> {
-    fn tcp(&self) -> &TcpStream {
-        self.get_ref().0
+impl Wire for TcpStream {
+    fn poll_first_byte(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<u8>>> {
+        let mut first = [0u8; 1];
+        let mut buf = tokio::io::ReadBuf::new(&mut first);
+        let n = std::task::ready!(self.poll_peek(cx, &mut buf))?;
+        Poll::Ready(Ok((n == 1).then_some(first[0])))
+    }
+}
+
+impl Socket for Delayed {
+    fn reset_on_close(&self) {
+        Delayed::reset_on_close(self);
+    }
+}
+
+impl Wire for Delayed {
+    fn poll_first_byte(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<u8>>> {
+        self.poll_peek(cx)
+    }
+}
+
+impl<W: Wire> Socket for tokio_rustls::server::TlsStream<W> {
+    fn reset_on_close(&self) {
+        self.get_ref().0.reset_on_close();
     }
 }
 
@@ -80,7 +110,7 @@ pub(crate) fn linger_zero(stream: &TcpStream) {
 impl<S: Socket> Drop for ConnIo<S> {
     fn drop(&mut self) {
         if self.conn.is_reset() {
-            linger_zero(self.io.inner().tcp());
+            self.io.inner().reset_on_close();
         }
     }
 }

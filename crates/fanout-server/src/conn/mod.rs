@@ -25,10 +25,15 @@
 //! connection that stays silent that long is closed. A handshake that fails
 //! or times out is counted in `tls.failed`.
 //!
+//! With a round trip to emulate ([`Config::rtt`](crate::Config::rtt)),
+//! all of this runs over the server's end of a delay line instead of the
+//! socket ([`delay`]); without one, nothing is in the way.
+//!
 //! The rooms: [`state`] (the connection's [`Conn`] and its open requests),
-//! [`sniff`] (h2c or HTTP/1.1), [`io`] (the socket as hyper sees it, with
-//! the HTTP/1.1 fault hooks).
+//! [`delay`] (the delay line), [`sniff`] (h2c or HTTP/1.1), [`io`] (the
+//! socket as hyper sees it, with the HTTP/1.1 fault hooks).
 
+mod delay;
 pub(crate) mod io;
 mod sniff;
 pub(crate) mod state;
@@ -44,7 +49,7 @@ use rustls::HandshakeKind;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 
-use self::io::{ConnIo, Socket};
+use self::io::{ConnIo, Socket, Wire};
 use self::sniff::{PREFACE, Replay, sniff};
 use self::state::Conn;
 use crate::handler::handle;
@@ -54,22 +59,35 @@ use crate::stats::Proto;
 const TLS_HANDSHAKE: u8 = 0x16;
 
 /// Serves one connection until the client closes it, a fault ends it, or
-/// the server stops.
+/// the server stops; over a delay line when the server emulates a round
+/// trip.
 pub(crate) async fn serve(
     stream: TcpStream,
     conn: Arc<Conn>,
     mut stop: watch::Receiver<()>,
-    _alive: mpsc::Sender<Infallible>,
+    alive: mpsc::Sender<Infallible>,
 ) {
+    let rtt = conn.shared.rtt;
+    if rtt.is_zero() {
+        serve_wire(stream, conn, &mut stop).await;
+    } else {
+        let wire = delay::start(stream, rtt, alive.clone());
+        serve_wire(wire, conn, &mut stop).await;
+    }
+    drop(alive);
+}
+
+/// Serves one connection on `wire`: the scheme, then the version, then hyper.
+async fn serve_wire<W: Wire>(mut wire: W, conn: Arc<Conn>, stop: &mut watch::Receiver<()>) {
     let shared = conn.shared.clone();
     let limit = shared.header_read_timeout;
-    let mut first = [0u8; 1];
+    let peek = std::future::poll_fn(|cx| wire.poll_first_byte(cx));
     // Silence, EOF, an error or a stop: close without a word.
-    let Ok(Ok(1)) = within(limit, &mut stop, stream.peek(&mut first)).await else {
+    let Ok(Ok(Some(first))) = within(limit, stop, peek).await else {
         return;
     };
-    if first[0] == TLS_HANDSHAKE {
-        let tls = match within(limit, &mut stop, shared.tls.accept(stream)).await {
+    if first == TLS_HANDSHAKE {
+        let tls = match within(limit, stop, shared.tls.accept(wire)).await {
             Ok(Ok(tls)) => tls,
             // The client rejected the certificate, closed mid-handshake, sent
             // something that is not TLS, or took too long.
@@ -87,11 +105,10 @@ pub(crate) async fn serve(
             Some(b"h2") => Proto::Http2,
             _ => Proto::Http1,
         };
-        serve_http(tls, Replay::default(), proto, conn, &mut stop).await;
+        serve_http(tls, Replay::default(), proto, conn, stop).await;
     } else {
-        let mut stream = stream;
-        let replay = if first[0] == PREFACE[0] {
-            match within(limit, &mut stop, sniff(&mut stream)).await {
+        let replay = if first == PREFACE[0] {
+            match within(limit, stop, sniff(&mut wire)).await {
                 Ok(Ok(replay)) => replay,
                 _ => return,
             }
@@ -103,7 +120,7 @@ pub(crate) async fn serve(
         } else {
             Proto::Http1
         };
-        serve_http(stream, replay, proto, conn, &mut stop).await;
+        serve_http(wire, replay, proto, conn, stop).await;
     }
 }
 

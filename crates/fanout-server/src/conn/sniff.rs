@@ -8,8 +8,7 @@
 use std::io;
 
 use hyper::rt::ReadBufCursor;
-use tokio::io::AsyncReadExt;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt};
 
 /// The HTTP/2 connection preface (RFC 9113 §3.4), with which a client that
 /// speaks HTTP/2 by prior knowledge opens a cleartext connection.
@@ -50,7 +49,7 @@ impl Replay {
 
 /// Reads the first bytes of a cleartext connection until they are the
 /// HTTP/2 preface, differ from it, or end (EOF).
-pub(super) async fn sniff(stream: &mut TcpStream) -> io::Result<Replay> {
+pub(super) async fn sniff<S: AsyncRead + Unpin>(stream: &mut S) -> io::Result<Replay> {
     let mut replay = Replay::default();
     while replay.len < PREFACE_LEN {
         let from = replay.len;

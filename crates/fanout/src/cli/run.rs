@@ -13,7 +13,7 @@ use fanout_core::{Format, Plan, Protocol, ServerStats, Target, Workload};
 use super::{current_exe, duration};
 use crate::harness::child;
 use crate::harness::overhead::BareSummary;
-use crate::harness::server::{Server, ServerProcess};
+use crate::harness::server::{Server, ServerProcess, rtt_mismatch};
 use crate::registry::{self, RowSpec};
 use fanout_results::summary::Summary;
 
@@ -57,6 +57,12 @@ pub(crate) struct RunArgs {
     /// Heartbeat period, e.g. 10ms [default: 10ms].
     #[arg(long, value_parser = duration)]
     heartbeat: Option<Duration>,
+    /// Emulate a network round trip, e.g. 25ms (whole milliseconds, at most
+    /// 10s; 0 for loopback as it is) [default: the workload's, else 0]. The
+    /// server emulates it for every client alike: the server this run
+    /// starts, or a `--target` started with the same `fanout serve --rtt`.
+    #[arg(long, allow_hyphen_values = true)]
+    rtt: Option<String>,
     /// Address of a running target server (`fanout serve`), `HOST:PORT` or
     /// `http://HOST:PORT`; without it, a server is started in a child
     /// process and stopped afterwards, and what it saw of each plan
@@ -72,7 +78,7 @@ pub(crate) struct RunArgs {
     json: bool,
     /// The whole plan as JSON (what the sweep passes its children), instead
     /// of --workload and the plan options.
-    #[arg(long, conflicts_with_all = ["workload", "requests", "delay", "concurrency", "bytes", "format", "tls", "protocol", "no_keep_alive", "timeout", "heartbeat"])]
+    #[arg(long, conflicts_with_all = ["workload", "requests", "delay", "concurrency", "bytes", "format", "tls", "protocol", "no_keep_alive", "timeout", "heartbeat", "rtt"])]
     plan: Option<String>,
 }
 
@@ -82,6 +88,12 @@ fn format(s: &str) -> Result<Format, String> {
         "json" => Ok(Format::Json),
         _ => Err("expected bytes or json".into()),
     }
+}
+
+/// `--rtt` of `run` and `sweep`: what `fanout serve --rtt` takes, as a
+/// one-line error that says what to write.
+pub(crate) fn rtt(s: &str) -> anyhow::Result<Duration> {
+    fanout_server::parse_rtt(s).map_err(|e| anyhow::anyhow!("--rtt {s:?}: {e}"))
 }
 
 fn protocol(s: &str) -> Result<Protocol, String> {
@@ -94,7 +106,7 @@ fn protocol(s: &str) -> Result<Protocol, String> {
 impl RunArgs {
     /// Applies the plan options given on the command line to `plan`;
     /// returns what each one changed, e.g. `requests 2000 → 200`.
-    fn override_plan(&self, plan: &mut Plan) -> Vec<String> {
+    fn override_plan(&self, plan: &mut Plan) -> anyhow::Result<Vec<String>> {
         let mut changed = Vec::new();
         let mut note = |name: &str, old: String, new: String| {
             if old != new {
@@ -143,7 +155,12 @@ impl RunArgs {
             note("heartbeat", d(plan.heartbeat), d(h));
             plan.heartbeat = h;
         }
-        changed
+        if let Some(r) = &self.rtt {
+            let r = rtt(r)?;
+            note("rtt", d(plan.rtt), d(r));
+            plan.rtt = r;
+        }
+        Ok(changed)
     }
 
     /// The plans to run: `--plan`, the workload's (with overrides noted on
@@ -173,7 +190,7 @@ impl RunArgs {
             }
         };
         for plan in &mut plans {
-            let changed = self.override_plan(plan);
+            let changed = self.override_plan(plan)?;
             if let (Some(w), false) = (&self.workload, changed.is_empty()) {
                 eprintln!(
                     "note: workload {w} with {} (from the command line)",
@@ -197,46 +214,63 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<i32> {
     if let Some(why) = row.unavailable() {
         bail!("{} cannot run here: {why}", row.id());
     }
-    // The server: given, or a child process of our own.
-    let (target, server) = match super::given_target(&args.target, &args.ca)? {
-        Some(t) => (t, None),
-        None => {
-            let s = ServerProcess::start(&current_exe()?, &[])?;
-            (s.target().clone(), Some(Server::Local(s)))
-        }
-    };
-    // What our own server saw of each plan, for a person (the counters are
-    // reset before each plan and read after it, outside the timed part).
-    let watched = server.as_ref().filter(|_| !args.json);
-    let mut views = Vec::new();
-    let mut summaries = Vec::new();
-    let mut session = match &row {
-        RowSpec::Rust(r) => Some(
-            r.start(&target)
-                .with_context(|| format!("cannot start row {}", r.id()))?,
-        ),
-        RowSpec::Program(_) => None,
-    };
-    for plan in &plans {
-        if let Some(server) = watched {
-            server.reset()?;
-        }
-        summaries.push(match &mut session {
-            Some(session) => {
-                let o = session
-                    .fan_out(plan)
-                    .with_context(|| format!("row {} cannot run the plan", row.id()))?;
-                Summary::new(row.id(), &o)
+    let given = super::given_target(&args.target, &args.ca)?;
+    if let Some(t) = &given {
+        // A server started by hand must emulate the plans' round trip. One
+        // that cannot be reached is checked by the run: its connect errors.
+        let remote = Server::Remote(t.clone());
+        if let Ok(stats) = remote.stats() {
+            for p in &plans {
+                if let Some(why) = rtt_mismatch(stats.rtt_ms, p.rtt) {
+                    bail!("{why} (server at {})", t.addr);
+                }
             }
-            None => program_run(&row, plan, &target)?,
-        });
-        if let Some(server) = watched {
-            views.push(server.stats()?);
         }
     }
-    drop(session);
+    // What our own server saw of each plan, for a person (the counters are
+    // reset before each plan and read after it, outside the timed part).
+    let mut views = Vec::new();
+    let mut summaries = Vec::new();
+    let mut targets = Vec::new();
+    // A server per run of plans with one round trip (it is the server's
+    // from a connection's first byte), and a session per server.
+    for plans in plans.chunk_by(|a, b| a.rtt == b.rtt) {
+        let (target, server) = match &given {
+            Some(t) => (t.clone(), None),
+            None => {
+                let s = ServerProcess::for_plan(&current_exe()?, &plans[0])?;
+                (s.target().clone(), Some(Server::Local(s)))
+            }
+        };
+        let watched = server.as_ref().filter(|_| !args.json);
+        let mut session = match &row {
+            RowSpec::Rust(r) => Some(
+                r.start(&target)
+                    .with_context(|| format!("cannot start row {}", r.id()))?,
+            ),
+            RowSpec::Program(_) => None,
+        };
+        for plan in plans {
+            if let Some(server) = watched {
+                server.reset()?;
+            }
+            summaries.push(match &mut session {
+                Some(session) => {
+                    let o = session
+                        .fan_out(plan)
+                        .with_context(|| format!("row {} cannot run the plan", row.id()))?;
+                    Summary::new(row.id(), &o)
+                }
+                None => program_run(&row, plan, &target)?,
+            });
+            if let Some(server) = watched {
+                views.push(server.stats()?);
+            }
+            targets.push(target.clone());
+        }
+    }
     let mut failed = 0;
-    for (i, (plan, summary)) in plans.iter().zip(&summaries).enumerate() {
+    for (i, ((plan, summary), target)) in plans.iter().zip(&summaries).zip(&targets).enumerate() {
         if args.json {
             println!("{}", serde_json::to_string(summary)?);
         } else {

@@ -21,16 +21,16 @@ pub(crate) struct SweepArgs {
     #[arg(long, value_delimiter = ',')]
     rows: Vec<String>,
     /// Only these workloads (comma-separated: demo, latency, throughput,
-    /// c10k, payload, faults, scaling, api, tls-handshake, json, h2;
-    /// default: all).
+    /// c10k, payload, faults, scaling, api, tls-handshake, json, h2,
+    /// api-wan, h2-wan; default: all).
     #[arg(long, value_delimiter = ',')]
     workloads: Vec<String>,
     /// Measured repeats per cell, after one warm-up; they run round-robin
     /// across rows (default 3; 1 with --quick).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
     repeats: Option<u32>,
-    /// Skip a cell whose projected time per run (N × delay at the row's
-    /// concurrency) is over this (default 15s; 5s with --quick); a cell
+    /// Skip a cell whose projected time per run (the rounds of the delay,
+    /// and of the round trip, at the row's concurrency) is over this (default 15s; 5s with --quick); a cell
     /// whose warm-up takes over a third of it gets one measured repeat.
     #[arg(long, value_parser = duration)]
     cell_budget: Option<Duration>,
@@ -54,6 +54,12 @@ pub(crate) struct SweepArgs {
     /// The `--target` server's CA certificate (PEM), for the HTTPS workloads.
     #[arg(long, requires = "target")]
     ca: Option<PathBuf>,
+    /// Run every plan at this emulated network round trip (e.g. 25ms; 0 for
+    /// loopback as it is), the WAN workloads' own 25 ms included [default:
+    /// each plan's own]. With `--target`, that server must have been started
+    /// with the same `fanout serve --rtt`.
+    #[arg(long, allow_hyphen_values = true)]
+    rtt: Option<String>,
     /// The name this client host goes by in a merged report (`fanout
     /// report A B`) [default: the machine's host name].
     #[arg(long)]
@@ -75,6 +81,7 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<i32> {
     options.command = std::env::args().collect::<Vec<_>>().join(" ");
     options.host = args.host;
     options.target = super::given_target(&args.target, &args.ca)?;
+    options.rtt = args.rtt.as_deref().map(super::run::rtt).transpose()?;
     let results = harness::run(&options)?;
     eprintln!(
         "wrote {} ({} cells)",

@@ -104,7 +104,7 @@ impl Ready {
             return Err(why.into());
         }
         let server = Server::Local(
-            ServerProcess::start(exe, &[])
+            ServerProcess::for_plan(exe, plan)
                 .map_err(|e| format!("cannot start the server: {e:#}"))?,
         );
         let url = plan.url(server.target(), 0);

@@ -71,10 +71,15 @@ pub fn over_budget(plan: &Plan, cap: Option<u64>, budget: Duration) -> Option<(S
     (projected > budget).then(|| {
         (
             format!(
-                "projected {:.0} s per run ({} requests × {} ms, {} at a time) is over the {} s per-run budget",
+                "projected {:.0} s per run ({} requests × {} ms{}, {} at a time) is over the {} s per-run budget",
                 projected.as_secs_f64(),
                 plan.requests,
                 plan.delay.as_millis(),
+                if plan.rtt.is_zero() {
+                    String::new()
+                } else {
+                    format!(" and a {} ms round trip", plan.rtt.as_millis())
+                },
                 plan.in_flight_with(cap),
                 budget.as_secs()
             ),

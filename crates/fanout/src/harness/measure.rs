@@ -27,7 +27,11 @@ pub fn measure(exe: &Path, row: &RowSpec, plan: &Plan, server: &Server) -> anyho
     let limit = plan.projection(None) * 4 + plan.timeout + Duration::from_secs(60);
     let f = child::run(cmd, limit).with_context(|| format!("cannot run row {}", row.id()))?;
     let server_stats = if server.has_counters() {
-        Some(server.stats()?)
+        let stats = server.stats()?;
+        if let Some(why) = super::server::rtt_mismatch(stats.rtt_ms, plan.rtt) {
+            bail!("{why}");
+        }
+        Some(stats)
     } else {
         None
     };

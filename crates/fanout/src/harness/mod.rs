@@ -62,6 +62,8 @@ pub struct Options {
     pub target: Option<Target>,
     /// The client host's name in the results (default: the host name).
     pub host: Option<String>,
+    /// Every plan at this emulated round trip instead of its own.
+    pub rtt: Option<Duration>,
     /// Do not install the load generators the project installs (oha), as
     /// `FANOUT_NO_TOOLS=1` does.
     pub no_tools: bool,
@@ -83,6 +85,7 @@ impl Options {
             command: String::new(),
             target: None,
             host: None,
+            rtt: None,
             no_tools: false,
         }
     }
@@ -108,12 +111,28 @@ pub fn select_workloads(ids: &[String]) -> anyhow::Result<Vec<Workload>> {
 /// Runs the sweep and writes `options.out` (atomically, at the end).
 pub fn run(options: &Options) -> anyhow::Result<Results> {
     let rows = registry::select(&options.rows)?;
-    let workloads = select_workloads(&options.workloads)?;
+    let mut workloads = select_workloads(&options.workloads)?;
+    if let Some(rtt) = options.rtt {
+        workloads = workloads.into_iter().map(|w| w.at_rtt(rtt)).collect();
+    }
     anyhow::ensure!(options.repeats >= 1, "--repeats must be at least 1");
     if let Some(t) = &options.target {
-        // A server on another host must be reachable and let us reset its
-        // counters between runs: check before anything runs.
-        server::Server::Remote(t.clone()).reset()?;
+        // A server on another host must be reachable, let us reset its
+        // counters between runs, and emulate the plans' round trip: check
+        // before anything runs.
+        let remote = server::Server::Remote(t.clone());
+        remote.reset()?;
+        let plans: Vec<Plan> = workloads
+            .iter()
+            .flat_map(|w| {
+                if options.quick {
+                    w.quick_plans()
+                } else {
+                    w.plans()
+                }
+            })
+            .collect();
+        remote.check_rtt(&plans)?;
     }
     let stop = stop::Stop::install();
     let mut environment = crate::environment::collect(&options.command);
@@ -167,6 +186,6 @@ pub fn run_once(exe: &std::path::Path, id: &str, plan: &Plan) -> anyhow::Result<
     if let Some(why) = row.unavailable() {
         anyhow::bail!("{id} cannot run here: {why}");
     }
-    let server = server::Server::Local(server::ServerProcess::start(exe, &[])?);
+    let server = server::Server::Local(server::ServerProcess::for_plan(exe, plan)?);
     measure::measure(exe, &row, plan, &server)
 }

@@ -87,10 +87,14 @@ fn one(
     stop: &Stop,
 ) -> anyhow::Result<Overhead> {
     let row = registry::find(ROW)?;
-    let server = Server::Local(ServerProcess::start(&options.exe, &[])?);
+    let server = Server::Local(ServerProcess::for_plan(&options.exe, plan)?);
     stop.check()?;
     progress.running(&format!("overhead on {} · idle RSS", w.id));
-    let idle = Plan::new(1, Duration::ZERO);
+    // At the plan's round trip: the server emulates only that one.
+    let idle = Plan {
+        rtt: plan.rtt,
+        ..Plan::new(1, Duration::ZERO)
+    };
     let idle_rss_kib = (
         measure::measure(&options.exe, &row, &idle, &server)?.peak_rss_kib,
         bare_run(options, &idle, &server)?.rss_kib,

@@ -5,13 +5,21 @@
 //! and resets its counters over HTTP (`GET /stats`, `POST /stats/reset`).
 //! Or a foreign server (`--url`, the `httpbin` workload's), which has no
 //! counters to read.
+//!
+//! A plan's round trip ([`Plan::rtt`]) is the server's to emulate, from a
+//! connection's first byte: a child is started with it
+//! ([`ServerProcess::for_plan`]), and a server started by hand must emulate
+//! the plan's, which [`Server::check_rtt`] reads from its `/stats` before
+//! anything runs.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 
+use std::time::Duration;
+
 use anyhow::{Context, bail};
-use fanout_core::{ServerStats, Target};
+use fanout_core::{Plan, ServerStats, Target};
 
 /// A running server child; killed and reaped on drop.
 pub struct ServerProcess {
@@ -75,6 +83,12 @@ impl ServerProcess {
         }
     }
 
+    /// Starts a server child that emulates `plan`'s round trip
+    /// (`--rtt`, when it is not 0).
+    pub fn for_plan(exe: &Path, plan: &Plan) -> anyhow::Result<ServerProcess> {
+        ServerProcess::start(exe, &rtt_args(plan.rtt))
+    }
+
     /// Where it listens, with its CA.
     pub fn target(&self) -> &Target {
         &self.target
@@ -101,6 +115,26 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The `fanout serve` arguments that emulate a round trip of `rtt`: none at 0.
+pub fn rtt_args(rtt: Duration) -> Vec<String> {
+    if rtt.is_zero() {
+        Vec::new()
+    } else {
+        vec!["--rtt".into(), format!("{}ms", rtt.as_millis())]
+    }
+}
+
+/// Why a server that emulates `server_ms` cannot run a plan at `rtt`, if it cannot.
+pub fn rtt_mismatch(server_ms: u64, rtt: Duration) -> Option<String> {
+    let want = rtt.as_millis() as u64;
+    (server_ms != want).then(|| {
+        format!(
+            "the server emulates a round trip of {server_ms} ms but the plan asks for {want} ms; \
+             start it with `fanout serve --rtt {want}ms` (or run only plans of its round trip against it)"
+        )
+    })
 }
 
 /// Reads `http://ADDR` and `https://ADDR ca=PATH`, the first two lines a
@@ -165,6 +199,18 @@ impl Server {
             })
     }
 
+    /// Fails, saying what to do, unless it emulates the round trip of every
+    /// plan in `plans` (`rtt_ms` in its `/stats`).
+    pub fn check_rtt<'a>(&self, plans: impl IntoIterator<Item = &'a Plan>) -> anyhow::Result<()> {
+        let server_ms = self.stats()?.rtt_ms;
+        for plan in plans {
+            if let Some(why) = rtt_mismatch(server_ms, plan.rtt) {
+                bail!("{why} (server at {})", self.target().addr);
+            }
+        }
+        Ok(())
+    }
+
     /// Its counters (`GET /stats`), less the one connection this call
     /// opens; a foreign server has none.
     pub fn stats(&self) -> anyhow::Result<ServerStats> {
@@ -210,6 +256,14 @@ mod tests {
         .unwrap();
         assert_eq!(t.addr, "127.0.0.1:9");
         assert_eq!(t.ca.as_deref(), Some(Path::new("/tmp/x/ca.pem")));
+        assert_eq!(rtt_args(Duration::ZERO), Vec::<String>::new());
+        assert_eq!(rtt_args(Duration::from_millis(25)), ["--rtt", "25ms"]);
+        assert_eq!(rtt_mismatch(25, Duration::from_millis(25)), None);
+        let why = rtt_mismatch(0, Duration::from_millis(25)).unwrap();
+        assert!(
+            why.contains("0 ms") && why.contains("fanout serve --rtt 25ms"),
+            "{why}"
+        );
         for (a, b) in [
             ("", ""),
             ("127.0.0.1:9", "https://127.0.0.1:9 ca=/x"),

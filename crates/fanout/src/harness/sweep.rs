@@ -29,11 +29,12 @@ use super::{Options, overhead};
 use crate::registry::RowSpec;
 use fanout_results::{Cell, CellStatus, GeneratorLine, Repeat, Results, median};
 
-/// A server for one cell: a fresh child, or the remote one.
-fn server_for(options: &Options) -> anyhow::Result<Server> {
+/// A server for one cell of `plan`: a fresh child emulating its round
+/// trip, or the remote one (checked to emulate it before the sweep began).
+fn server_for(options: &Options, plan: &Plan) -> anyhow::Result<Server> {
     Ok(match &options.target {
         Some(t) => Server::Remote(t.clone()),
-        None => Server::Local(ServerProcess::start(&options.exe, &[])?),
+        None => Server::Local(ServerProcess::for_plan(&options.exe, plan)?),
     })
 }
 
@@ -76,8 +77,12 @@ pub fn sweep(
             continue;
         }
         progress.running(&format!("{} · idle RSS", row.id()));
-        let idle = Plan::new(1, Duration::ZERO);
-        info.idle_rss_kib = server_for(options)
+        // At the sweep's round trip: a server by hand emulates only that one.
+        let idle = Plan {
+            rtt: groups.first().map_or(Duration::ZERO, |g| g.plan.rtt),
+            ..Plan::new(1, Duration::ZERO)
+        };
+        info.idle_rss_kib = server_for(options, &idle)
             .and_then(|s| measure(&options.exe, row, &idle, &s))
             .ok()
             .map(|r| r.peak_rss_kib);
@@ -118,7 +123,8 @@ fn run_group(
         .runnable()
         .map(|s| Running {
             row: s.row,
-            server: server_for(options).map_err(|e| format!("cannot start the server: {e:#}")),
+            server: server_for(options, &group.plan)
+                .map_err(|e| format!("cannot start the server: {e:#}")),
             repeats: Vec::new(),
             wanted: options.repeats,
             failed: None,

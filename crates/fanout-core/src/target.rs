@@ -426,6 +426,12 @@ mod tests {
                 .to_string()
                 .contains("no faults")
         );
+        let wan = Plan {
+            rtt: std::time::Duration::from_millis(25),
+            ..plan.clone()
+        };
+        let why = plain.check(&wan).unwrap_err().to_string();
+        assert!(why.contains("no round trip"), "{why}");
         let echo = plain.clone().echoing(Echo::Args);
         assert!(
             echo.check(&plan)

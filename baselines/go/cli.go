@@ -51,7 +51,18 @@ func parseCLI(args []string) (plan Plan, target Target, row string, tuned bool) 
 	if plan.Protocol == "http2" && !plan.TLS {
 		badArguments("go net/http cannot be held to HTTP/2 in cleartext (h2c needs golang.org/x/net/http2): run this plan with tls true, or protocol auto or http1")
 	}
-	if plan.TLS && target.CA == "" {
+	if f := target.Foreign; f != nil {
+		// Core's `Target::check`: what a foreign server can serve.
+		if !plan.Faults.none() {
+			badArguments("a foreign server injects no faults: run a plan without them against it")
+		}
+		if plan.TLS != strings.HasPrefix(f.URL, "https:") {
+			badArguments("the plan's tls and the URL's scheme differ: an https:// URL is HTTPS, an http:// one is not")
+		}
+		if f.Echo == "args" && plan.Format != "json" {
+			badArguments("an echo of the query is read from a JSON body: use format json")
+		}
+	} else if plan.TLS && target.CA == "" {
 		badArguments(`the target %s has no CA certificate for HTTPS: give its PEM file as "ca" in --target`, target.Addr)
 	}
 	row = "go-goroutines"
@@ -77,6 +88,10 @@ func report(row string, target Target, samples []Sample, wall time.Duration, h *
 			kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
 		}
 	}
-	fmt.Fprintf(os.Stderr, "error: %d of %d requests to %s failed (%s)\n", failed, summary.Requests, target.Addr, strings.Join(kinds, ", "))
+	to := target.Addr
+	if target.Foreign != nil {
+		to = target.Foreign.URL
+	}
+	fmt.Fprintf(os.Stderr, "error: %d of %d requests to %s failed (%s)\n", failed, summary.Requests, to, strings.Join(kinds, ", "))
 	return 1
 }

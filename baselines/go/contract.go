@@ -1,8 +1,10 @@
 // The contract every reference program keeps, ported from the Rust crate
 // fanout-core (and kept in step with baselines/python/fanout_common.py): the
-// plan and the target, validated like core; the URL of request i; the
-// injected faults' decision; the body rule and the JSON document rule with
-// their verification; the heartbeat's record; the summary line. See
+// plan and the target (the project's server, or a foreign one given by a
+// URL template), validated like core; the URL of request i; the injected
+// faults' decision; the body rule and the JSON document rule with their
+// verification, and what is checked of a foreign server's answers
+// (`Expect`); the heartbeat's record; the summary line. See
 // baselines/README.md.
 
 package main
@@ -12,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/url"
 	"os"
 	"sort"
 	"strconv"
@@ -85,10 +88,20 @@ type Plan struct {
 	Faults      Faults
 }
 
-// Target is core's `Target`: HOST:PORT serving HTTP and HTTPS, and the CA.
+// Target is core's `Target`: HOST:PORT serving HTTP and HTTPS, and the CA;
+// or a foreign server, whose URL template (normalized by core) gives every
+// request's URL.
 type Target struct {
-	Addr string
-	CA   string // "" = none
+	Addr    string
+	CA      string   // "" = none: a foreign server is verified against the system's roots
+	Foreign *Foreign // nil = the project's server
+}
+
+// Foreign is core's `Foreign`: request i is URL with `{i}` replaced; Echo is
+// "nothing" or "args" (httpbin's echo of the query, checked).
+type Foreign struct {
+	URL  string
+	Echo string
 }
 
 type planError string
@@ -191,8 +204,12 @@ func parsePlan(text string) (Plan, error) {
 // parseTarget parses core's `Target`: {"addr":"HOST:PORT","ca":"/path/ca.pem"}.
 func parseTarget(text string) (Target, error) {
 	var t struct {
-		Addr *string `json:"addr"`
-		CA   *string `json:"ca"`
+		Addr    *string `json:"addr"`
+		CA      *string `json:"ca"`
+		Foreign *struct {
+			URL  *string `json:"url"`
+			Echo *string `json:"echo"`
+		} `json:"foreign"`
 	}
 	bad := planError(`--target must be a JSON object with "addr": "HOST:PORT" (and "ca": "/path/ca.pem" for HTTPS)`)
 	if err := json.Unmarshal([]byte(text), &t); err != nil || t.Addr == nil {
@@ -212,6 +229,19 @@ func parseTarget(text string) (Target, error) {
 	tg := Target{Addr: addr}
 	if t.CA != nil {
 		tg.CA = *t.CA
+	}
+	if f := t.Foreign; f != nil {
+		if f.URL == nil || !(strings.HasPrefix(*f.URL, "http://") || strings.HasPrefix(*f.URL, "https://")) {
+			return Target{}, planError(`--target field ` + "`foreign`" + ` must be {"url": "http(s)://…"} (core writes it)`)
+		}
+		echo := "nothing"
+		if f.Echo != nil {
+			echo = *f.Echo
+		}
+		if echo != "nothing" && echo != "args" {
+			return Target{}, planError(fmt.Sprintf("--target field `foreign.echo` must be nothing or args, got %q", echo))
+		}
+		tg.Foreign = &Foreign{URL: *f.URL, Echo: echo}
 	}
 	return tg, nil
 }
@@ -241,8 +271,16 @@ func (p *Plan) path(i uint64) string {
 	return b.String()
 }
 
-// urls are all N URLs, built before the clock starts.
+// urls are all N URLs, built before the clock starts: a foreign server's
+// template with `{i}` replaced (core's `Foreign::url`), or the project's paths.
 func (p *Plan) urls(t Target) []string {
+	if t.Foreign != nil {
+		out := make([]string, p.Requests)
+		for i := range out {
+			out[i] = strings.ReplaceAll(t.Foreign.URL, "{i}", strconv.Itoa(i))
+		}
+		return out
+	}
 	scheme := "http"
 	if p.TLS {
 		scheme = "https"
@@ -423,6 +461,146 @@ func documentSample(p *Plan, id uint64, latency time.Duration, d *Document) Samp
 		return Sample{latency, "", 0, true}
 	}
 	return Sample{latency, "body-mismatch", 0, false}
+}
+
+// queryArg is one key of a template's query and its values, in order.
+type queryArg struct {
+	key    string
+	values []string
+}
+
+// queryArgs is a template's query as httpbin echoes it in `args` (core's
+// `query_args`): form-decoded, a key given twice keeping both values.
+func queryArgs(template string) []queryArg {
+	query := ""
+	if i := strings.IndexByte(template, '?'); i >= 0 {
+		query = template[i+1:]
+	}
+	var args []queryArg
+	for _, pair := range strings.Split(query, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, v = formDecode(k), formDecode(v)
+		found := false
+		for i := range args {
+			if args[i].key == k {
+				args[i].values = append(args[i].values, v)
+				found = true
+				break
+			}
+		}
+		if !found {
+			args = append(args, queryArg{k, []string{v}})
+		}
+	}
+	return args
+}
+
+// formDecode is application/x-www-form-urlencoded decoding: `+` is a space,
+// `%XX` a byte; a `%` not followed by two hex digits stays as it is.
+func formDecode(s string) string {
+	if d, err := url.QueryUnescape(s); err == nil {
+		return d
+	}
+	return strings.ReplaceAll(s, "+", " ")
+}
+
+// echoes says whether v (a JSON value as encoding/json decodes it into an
+// interface{}) is httpbin's echo of request id's query (core's `echoes`).
+func echoes(v interface{}, args []queryArg, id uint64) bool {
+	obj, _ := v.(map[string]interface{})
+	got, ok := obj["args"].(map[string]interface{})
+	if !ok || len(got) != len(args) {
+		return false
+	}
+	i := strconv.FormatUint(id, 10)
+	for _, a := range args {
+		g := got[strings.ReplaceAll(a.key, "{i}", i)]
+		if len(a.values) == 1 {
+			if s, ok := g.(string); !ok || s != strings.ReplaceAll(a.values[0], "{i}", i) {
+				return false
+			}
+			continue
+		}
+		list, ok := g.([]interface{})
+		if !ok || len(list) != len(a.values) {
+			return false
+		}
+		for k, w := range a.values {
+			if s, ok := list[k].(string); !ok || s != strings.ReplaceAll(w, "{i}", i) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Expect is what a fan-out's answers must be, core's `Expect`
+// (drive/request.rs), made once before the clock starts: on the project's
+// server a 200 with core's body or document; on a foreign server a 2xx, a
+// JSON plan's body decoded (any value), and what the server echoes — with
+// no echo the content is not verified, yet a success.
+type Expect struct {
+	plan    *Plan
+	foreign bool
+	args    []queryArg // nil = no echo
+}
+
+func newExpect(p *Plan, t Target) *Expect {
+	e := &Expect{plan: p, foreign: t.Foreign != nil}
+	if e.foreign && t.Foreign.Echo == "args" {
+		e.args = queryArgs(t.Foreign.URL)
+		if e.args == nil {
+			e.args = []queryArg{}
+		}
+	}
+	return e
+}
+
+// read says how an answer with this status is read (core's
+// `Request::body_as`): "document" (into a Document), "value" (into an
+// interface{}), or "bytes".
+func (e *Expect) read(status int) string {
+	if e.plan.Format == "json" {
+		if !e.foreign && status == 200 {
+			return "document"
+		}
+		if e.foreign && status >= 200 && status < 300 {
+			return "value"
+		}
+	}
+	return "bytes"
+}
+
+// response is an answer read as bytes, as core's `to_sample`.
+func (e *Expect) response(id uint64, latency time.Duration, status int, body []byte) Sample {
+	if !e.foreign {
+		return responseSample(e.plan, id, latency, status, body)
+	}
+	n := uint64(len(body))
+	switch {
+	case status < 200 || status >= 300:
+		return Sample{latency, "status", n, false}
+	case e.plan.Format == "json":
+		return Sample{latency, "decode", n, false}
+	default:
+		return Sample{latency, "", n, false}
+	}
+}
+
+// value is a foreign server's answer decoded into an interface{}, checked
+// for its echo.
+func (e *Expect) value(latency time.Duration, id uint64, v interface{}) Sample {
+	switch {
+	case e.args == nil:
+		return Sample{latency, "", 0, false}
+	case echoes(v, e.args, id):
+		return Sample{latency, "", 0, true}
+	default:
+		return Sample{latency, "body-mismatch", 0, false}
+	}
 }
 
 var warnOther sync.Once

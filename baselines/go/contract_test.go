@@ -12,8 +12,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -73,6 +75,35 @@ type vectors struct {
 		Plan json.RawMessage `json:"plan"`
 		Why  string          `json:"why"`
 	} `json:"invalid_plans"`
+	Foreign struct {
+		Targets []struct {
+			Name     string          `json:"name"`
+			Target   json.RawMessage `json:"target"`
+			Requests []struct {
+				I   uint64 `json:"i"`
+				URL string `json:"url"`
+			} `json:"requests"`
+		} `json:"targets"`
+		Reads []struct {
+			Target   string   `json:"target"`
+			Format   string   `json:"format"`
+			Statuses []int    `json:"statuses"`
+			Read     []string `json:"read"`
+		} `json:"reads"`
+		Checks []struct {
+			Target string `json:"target"`
+			Format string `json:"format"`
+			ID     uint64 `json:"id"`
+			Status int    `json:"status"`
+			Body   struct {
+				Value json.RawMessage `json:"value"`
+				Text  *string         `json:"text"`
+			} `json:"body"`
+			Read     string  `json:"read"`
+			Kind     *string `json:"kind"`
+			Verified bool    `json:"verified"`
+		} `json:"checks"`
+	} `json:"foreign"`
 }
 
 func load(t *testing.T) vectors {
@@ -239,5 +270,98 @@ func TestTheErrorKindsInCoresOrderAndWhereTheyHappened(t *testing.T) {
 	}
 	if !reflect.DeepEqual(kinds, errorKinds) {
 		t.Errorf("error kinds %v, core says %v", errorKinds, kinds)
+	}
+}
+
+// foreignTarget is the vectors' foreign target `name`.
+func foreignTarget(t *testing.T, v vectors, name string) Target {
+	t.Helper()
+	for _, c := range v.Foreign.Targets {
+		if c.Name == name {
+			target, err := parseTarget(string(c.Target))
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			return target
+		}
+	}
+	t.Fatalf("no foreign target %s", name)
+	return Target{}
+}
+
+// planFor is a plan of n requests in format on target (HTTPS for an https template).
+func planFor(target Target, format string, n uint64) Plan {
+	tls := target.Foreign != nil && strings.HasPrefix(target.Foreign.URL, "https:")
+	return Plan{Requests: n, Format: format, TLS: tls, Protocol: "auto", KeepAlive: true, Timeout: 30000, Heartbeat: 10}
+}
+
+func TestAForeignServersRequestIIsTheTemplateWithI(t *testing.T) {
+	v := load(t)
+	for _, c := range v.Foreign.Targets {
+		target := foreignTarget(t, v, c.Name)
+		n := uint64(0)
+		for _, r := range c.Requests {
+			if r.I+1 > n {
+				n = r.I + 1
+			}
+		}
+		plan := planFor(target, "bytes", n)
+		urls := plan.urls(target)
+		for _, r := range c.Requests {
+			if urls[r.I] != r.URL {
+				t.Errorf("%s, request %d: %s, core says %s", c.Name, r.I, urls[r.I], r.URL)
+			}
+		}
+	}
+}
+
+func TestHowEachAnswerIsRead(t *testing.T) {
+	v := load(t)
+	for _, c := range v.Foreign.Reads {
+		var target Target
+		if c.Target == "own" {
+			target, _ = parseTarget(string(v.Target))
+		} else {
+			target = foreignTarget(t, v, "https-path")
+		}
+		plan := planFor(target, c.Format, 1)
+		e := newExpect(&plan, target)
+		for k, s := range c.Statuses {
+			if got := e.read(s); got != c.Read[k] {
+				t.Errorf("%s, %s, status %d: read as %s, core says %s", c.Target, c.Format, s, got, c.Read[k])
+			}
+		}
+	}
+}
+
+func TestCoresVerdictsOnForeignAnswers(t *testing.T) {
+	v := load(t)
+	for _, c := range v.Foreign.Checks {
+		target := foreignTarget(t, v, c.Target)
+		plan := planFor(target, c.Format, c.ID+1)
+		e := newExpect(&plan, target)
+		what := fmt.Sprintf("%s, %s, request %d, status %d", c.Target, c.Format, c.ID, c.Status)
+		if got := e.read(c.Status); got != c.Read {
+			t.Errorf("%s: read as %s, core says %s", what, got, c.Read)
+			continue
+		}
+		var s Sample
+		if c.Read == "value" {
+			raw := []byte(c.Body.Value)
+			if c.Body.Text != nil {
+				raw = []byte(*c.Body.Text)
+			}
+			var value interface{}
+			if err := json.Unmarshal(raw, &value); err != nil {
+				s = Sample{Error: "decode"} // encoding/json cannot decode it
+			} else {
+				s = e.value(0, c.ID, value)
+			}
+		} else {
+			s = e.response(c.ID, 0, c.Status, []byte(str(c.Body.Text)))
+		}
+		if s.Error != str(c.Kind) || s.Verified != c.Verified {
+			t.Errorf("%s: (%q, %v), core says (%q, %v)", what, s.Error, s.Verified, str(c.Kind), c.Verified)
+		}
 	}
 }

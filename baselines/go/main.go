@@ -30,8 +30,9 @@ import (
 )
 
 // get fetches request i with the one client: the body read whole, or decoded
-// into a Document with encoding/json for a JSON plan.
-func get(client *http.Client, p *Plan, i uint64, url string) Sample {
+// with encoding/json for a JSON plan — into a Document from the project's
+// server, into an interface{} from a foreign one (expect says which).
+func get(client *http.Client, p *Plan, expect *Expect, i uint64, url string) Sample {
 	started := time.Now()
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
@@ -43,24 +44,41 @@ func get(client *http.Client, p *Plan, i uint64, url string) Sample {
 		return errorSample(time.Since(started), inHead(errorKind(err)), err)
 	}
 	defer resp.Body.Close()
-	if p.Format == "json" && resp.StatusCode == 200 {
-		body := &readErr{r: resp.Body}
+	switch expect.read(resp.StatusCode) {
+	case "document":
 		var doc Document
-		if err := json.NewDecoder(body).Decode(&doc); err != nil {
-			return errorSample(time.Since(started), decodeKind(body), err)
-		}
-		// Read to the end (nothing is left): net/http reuses a connection
-		// only once its body has been read to EOF.
-		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-			return errorSample(time.Since(started), inBody(errorKind(err)), err)
+		if failed := decode(resp, &doc, started); failed != nil {
+			return *failed
 		}
 		return documentSample(p, i, time.Since(started), &doc)
+	case "value":
+		var v interface{}
+		if failed := decode(resp, &v, started); failed != nil {
+			return *failed
+		}
+		return expect.value(time.Since(started), i, v)
 	}
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return errorSample(time.Since(started), inBody(errorKind(err)), err)
 	}
-	return responseSample(p, i, time.Since(started), resp.StatusCode, body)
+	return expect.response(i, time.Since(started), resp.StatusCode, body)
+}
+
+// decode decodes resp's body into v with encoding/json, then reads it to the
+// end (nothing is left: net/http reuses a connection only once its body has
+// been read to EOF); the sample of a failure, or nil.
+func decode(resp *http.Response, v interface{}, started time.Time) *Sample {
+	body := &readErr{r: resp.Body}
+	if err := json.NewDecoder(body).Decode(v); err != nil {
+		s := errorSample(time.Since(started), decodeKind(body), err)
+		return &s
+	}
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		s := errorSample(time.Since(started), inBody(errorKind(err)), err)
+		return &s
+	}
+	return nil
 }
 
 func main() {
@@ -72,6 +90,7 @@ func main() {
 		Timeout:   time.Duration(plan.Timeout) * time.Millisecond,
 	}
 	urls := plan.urls(target)
+	expect := newExpect(&plan, target)
 	samples := make([]Sample, len(urls))
 	heartbeat := newHeartbeat(plan.Heartbeat)
 	stopTicker := heartbeat.runTicker() // a goroutine on a time.Ticker
@@ -89,7 +108,7 @@ func main() {
 		wg.Add(1)
 		go func(i int, url string) {
 			defer wg.Done()
-			samples[i] = get(client, &plan, uint64(i), url)
+			samples[i] = get(client, &plan, expect, uint64(i), url)
 			if sem != nil {
 				<-sem
 			}

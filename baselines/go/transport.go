@@ -39,7 +39,11 @@ func transport(p *Plan, t Target, tuned bool) *http.Transport {
 			tr.MaxIdleConns = idle
 		}
 	}
-	if p.TLS {
+	if p.TLS && t.CA == "" {
+		// A foreign server given without a CA: the system's roots
+		// (crypto/x509's SystemCertPool, what a nil RootCAs means).
+		tr.TLSClientConfig = &tls.Config{}
+	} else if p.TLS {
 		pem, err := os.ReadFile(t.CA)
 		if err != nil {
 			badArguments("cannot read the CA file %s: give a readable PEM file as \"ca\" in --target", t.CA)

@@ -12,8 +12,8 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import {
-  ERROR_KINDS, PlanError, decide, documentError, expected, expectedKind, inBody, inHead, parsePlan, parseTarget, path,
-  verify,
+  ERROR_KINDS, Expect, PlanError, decide, documentError, expected, expectedKind, inBody, inHead, parsePlan, parseTarget,
+  path, urls, verify,
 } from './fanout_common.mjs';
 
 const VECTORS = JSON.parse(readFileSync(new URL('../vectors.json', import.meta.url), 'utf8'));
@@ -94,5 +94,49 @@ test("the error kinds in core's order, and where they happened", () => {
   for (const k of VECTORS.error_kinds) {
     assert.equal(inHead(k.kind), k.in_head, k.kind);
     assert.equal(inBody(k.kind), k.in_body, k.kind);
+  }
+});
+
+const foreignTarget = (name) => parseTarget(JSON.stringify(VECTORS.foreign.targets.find((t) => t.name === name).target));
+const planFor = (target, format = 'bytes', requests = 1) => parsePlan(JSON.stringify({
+  requests, delay: 0, bytes: 256, format, concurrency: null, keep_alive: true,
+  tls: Boolean(target.foreign && target.foreign.url.startsWith('https:')), protocol: 'auto', timeout: 30000, heartbeat: 10,
+}));
+
+test("a foreign server's request i is the template with i", () => {
+  for (const c of VECTORS.foreign.targets) {
+    const target = parseTarget(JSON.stringify(c.target));
+    const all = urls(planFor(target, 'bytes', Math.max(...c.requests.map((r) => r.i)) + 1), target);
+    for (const r of c.requests) assert.equal(all[r.i], r.url, `${c.name}, request ${r.i}`);
+  }
+});
+
+test('how each answer is read', () => {
+  for (const c of VECTORS.foreign.reads) {
+    const target = c.target === 'own' ? parseTarget(JSON.stringify(VECTORS.target)) : foreignTarget('https-path');
+    const expect = new Expect(planFor(target, c.format), target);
+    assert.deepEqual(c.statuses.map((s) => expect.read(s)), c.read, `${c.target}, ${c.format}`);
+  }
+});
+
+test("core's verdicts on foreign answers", () => {
+  for (const c of VECTORS.foreign.checks) {
+    const target = foreignTarget(c.target);
+    const expect = new Expect(planFor(target, c.format, c.id + 1), target);
+    const what = JSON.stringify(c);
+    assert.equal(expect.read(c.status), c.read, what);
+    let s;
+    if (c.read === 'value') {
+      let value;
+      try { // res.json(): a body that does not parse is `decode`
+        value = 'value' in c.body ? c.body.value : JSON.parse(c.body.text);
+      } catch {
+        s = { error: 'decode', verified: false };
+      }
+      s ??= expect.decoded(c.id, 0, value);
+    } else {
+      s = expect.response(c.id, 0, c.status, Buffer.from(c.body.text));
+    }
+    assert.deepEqual([s.error, s.verified], [c.kind, c.verified], what);
   }
 });

@@ -4,10 +4,12 @@
 // Rust ones; see baselines/README.md for the contract:
 //
 // - the plan (`--plan JSON`, core's `Plan`) and the target (`--target JSON`,
-//   core's `Target`), validated like core, and the URL of request i;
+//   core's `Target`: the project's server, or a foreign one given by a URL
+//   template), validated like core, and the URL of request i;
 // - the injected faults' query and per-request decision (faults.rs);
 // - the deterministic body rule (body.rs) and the JSON document rule
-//   (document.rs), and their verification;
+//   (document.rs), and their verification; what is checked of a foreign
+//   server's answers (drive/request.rs: `Expect`);
 // - the heartbeat ticker's record (heartbeat.rs);
 // - the JSON summary line.
 //
@@ -150,7 +152,9 @@ export function parsePlan(text) {
   return plan;
 }
 
-/** Parses the target (core's `Target`): `HOST:PORT`, and the CA's PEM file. */
+/** Parses the target (core's `Target`): `HOST:PORT`, the CA's PEM file, and
+ *  for a foreign server `foreign: {url, echo}` (a URL template core has
+ *  normalized; `echo` "nothing" or "args", httpbin's echo of the query). */
 export function parseTarget(text) {
   let obj;
   try {
@@ -171,7 +175,18 @@ export function parseTarget(text) {
   if (!hostOk || !/^[0-9]+$/.test(port) || Number(port) > 65535) {
     throw new PlanError(`--target addr must look like HOST:PORT, got ${JSON.stringify(addr)}`);
   }
-  return { addr, ca };
+  let foreign = obj.foreign ?? null;
+  if (foreign !== null) {
+    if (typeof foreign !== 'object' || typeof foreign.url !== 'string' || !/^https?:\/\//.test(foreign.url)) {
+      throw new PlanError('--target field `foreign` must be {"url": "http(s)://…"} (core writes it)');
+    }
+    const echo = foreign.echo ?? 'nothing';
+    if (!['nothing', 'args'].includes(echo)) {
+      throw new PlanError(`--target field \`foreign.echo\` must be nothing or args, got ${JSON.stringify(echo)}`);
+    }
+    foreign = { url: foreign.url, echo };
+  }
+  return { addr, ca, foreign };
 }
 
 /** The path and query of request i, exactly as core's `Plan::path`. */
@@ -186,8 +201,12 @@ export function path(plan, i) {
   return p;
 }
 
-/** All N URLs, built before the clock starts. */
+/** All N URLs, built before the clock starts: a foreign server's template
+ *  with `{i}` replaced (core's `Foreign::url`), or the project's paths. */
 export function urls(plan, target) {
+  if (target.foreign) {
+    return Array.from({ length: plan.requests }, (_, i) => target.foreign.url.replaceAll('{i}', String(i)));
+  }
   const base = `${plan.tls ? 'https' : 'http'}://${target.addr}`;
   return Array.from({ length: plan.requests }, (_, i) => base + path(plan, i));
 }
@@ -218,7 +237,16 @@ export function parseCli(client, protocols) {
   if (!protocols.includes(plan.protocol)) {
     badArguments(`${client} cannot be held to ${PROTOCOL_NAMES[plan.protocol]}: run this plan with protocol ${protocols.join(' or ')}`);
   }
-  if (plan.tls && target.ca === null) {
+  if (target.foreign) {
+    // Core's `Target::check`: what a foreign server can serve.
+    if (plan.faults) badArguments('a foreign server injects no faults: run a plan without them against it');
+    if (plan.tls !== target.foreign.url.startsWith('https:')) {
+      badArguments("the plan's tls and the URL's scheme differ: an https:// URL is HTTPS, an http:// one is not");
+    }
+    if (target.foreign.echo === 'args' && plan.format !== 'json') {
+      badArguments('an echo of the query is read from a JSON body: use format json');
+    }
+  } else if (plan.tls && target.ca === null) {
     badArguments(`the target ${target.addr} has no CA certificate for HTTPS: give its PEM file as "ca" in --target`);
   }
   return { plan, target };
@@ -327,21 +355,92 @@ export function documentError(d, id, bytes) {
 // Core's error kinds, in report order.
 export const ERROR_KINDS = ['connect', 'tls', 'timeout', 'reset', 'status', 'truncated', 'protocol', 'body-mismatch', 'decode', 'other'];
 
-/** A response read as bytes, as core's `to_sample`: non-200 is `status`; a 200
- *  byte body too short is `truncated`, any other mismatch `body-mismatch`; a
- *  200 to a JSON plan must have been decoded. */
-export function responseSample(plan, id, latency, status, body) {
-  const bytes = body.length;
-  if (status !== 200) return { latency, error: 'status', bytes, verified: false };
-  if (plan.format === 'json') return { latency, error: 'decode', bytes, verified: false };
-  if (verify(id, plan.bytes, body)) return { latency, error: null, bytes, verified: true };
-  return { latency, error: bytes < plan.bytes ? 'truncated' : 'body-mismatch', bytes, verified: false };
+/** A template's query as httpbin echoes it in `args`: form-decoded, a key
+ *  given twice keeping both values in order (core's `query_args`). */
+function queryArgs(template) {
+  const q = template.indexOf('?');
+  const args = new Map();
+  for (const [k, v] of new URLSearchParams(q < 0 ? '' : template.slice(q + 1))) {
+    if (!args.has(k)) args.set(k, []);
+    args.get(k).push(v);
+  }
+  return args;
 }
 
-/** A 200 answer to a JSON plan, decoded by fetch's own `res.json()`. */
-export function documentSample(plan, id, latency, doc) {
-  const error = documentError(doc, id, plan.bytes);
-  return { latency, error, bytes: 0, verified: error === null };
+/** Whether `value` is httpbin's echo of request `id`'s query (core's `echoes`). */
+function echoes(value, args, id) {
+  const got = value !== null && typeof value === 'object' && !Array.isArray(value) ? value.args : undefined;
+  if (got === null || typeof got !== 'object' || Array.isArray(got) || Object.keys(got).length !== args.size) {
+    return false;
+  }
+  const i = String(id);
+  for (const [key, values] of args) {
+    const g = got[key.replaceAll('{i}', i)];
+    const want = values.map((w) => w.replaceAll('{i}', i));
+    if (want.length === 1) {
+      if (typeof g !== 'string' || g !== want[0]) return false;
+    } else if (!Array.isArray(g) || g.length !== want.length || g.some((x, k) => typeof x !== 'string' || x !== want[k])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * What a fan-out's answers must be, core's `Expect` (drive/request.rs), made
+ * once before the clock starts. On the project's server: a 200 with core's
+ * body, or core's document decoded by fetch's `res.json()`. On a foreign
+ * server: a 2xx, a JSON plan's body decoded by `res.json()` (any value), and
+ * what the server echoes; with no echo the content is not verified, yet a
+ * success.
+ */
+export class Expect {
+  constructor(plan, target) {
+    this.plan = plan;
+    this.foreign = Boolean(target.foreign);
+    this.args = this.foreign && target.foreign.echo === 'args' ? queryArgs(target.foreign.url) : null;
+  }
+
+  /** How an answer with this status is read (core's `Request::body_as`):
+   *  'document', 'value' or 'bytes'. */
+  read(status) {
+    if (this.plan.format === 'json') {
+      if (!this.foreign && status === 200) return 'document';
+      if (this.foreign && status >= 200 && status < 300) return 'value';
+    }
+    return 'bytes';
+  }
+
+  /** Whether to decode this answer's body with `res.json()`. */
+  decodes(status) {
+    return this.read(status) !== 'bytes';
+  }
+
+  /** An answer read as bytes, as core's `to_sample`. */
+  response(id, latency, status, body) {
+    const bytes = body.length;
+    if (this.foreign) {
+      if (status < 200 || status >= 300) return { latency, error: 'status', bytes, verified: false };
+      return { latency, error: this.plan.format === 'json' ? 'decode' : null, bytes, verified: false };
+    }
+    if (status !== 200) return { latency, error: 'status', bytes, verified: false };
+    if (this.plan.format === 'json') return { latency, error: 'decode', bytes, verified: false };
+    if (verify(id, this.plan.bytes, body)) return { latency, error: null, bytes, verified: true };
+    return { latency, error: bytes < this.plan.bytes ? 'truncated' : 'body-mismatch', bytes, verified: false };
+  }
+
+  /** An answer decoded by `res.json()`: core's document, checked field by
+   *  field; a foreign server's value, checked for its echo. */
+  decoded(id, latency, value) {
+    if (!this.foreign) {
+      const error = documentError(value, id, this.plan.bytes);
+      return { latency, error, bytes: 0, verified: error === null };
+    }
+    if (this.args === null) return { latency, error: null, bytes: 0, verified: false };
+    return echoes(value, this.args, id)
+      ? { latency, error: null, bytes: 0, verified: true }
+      : { latency, error: 'body-mismatch', bytes: 0, verified: false };
+  }
 }
 
 let warnedOther = false;
@@ -507,7 +606,8 @@ export function report(row, target, samples, wallMs, heartbeat) {
   const failed = s.requests - s.ok;
   if (failed) {
     const kinds = Object.entries(s.errors).map(([k, n]) => `${k} ${n}`).join(', ');
-    process.stderr.write(`error: ${failed} of ${s.requests} requests to ${target.addr} failed (${kinds})\n`);
+    const to = target.foreign ? target.foreign.url : target.addr;
+    process.stderr.write(`error: ${failed} of ${s.requests} requests to ${to} failed (${kinds})\n`);
     return 1;
   }
   return 0;

@@ -17,7 +17,7 @@ import { realpathSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 import {
-  Heartbeat, badArguments, documentSample, errorSample, inBody, inHead, parseCli, report, responseSample, urls,
+  Expect, Heartbeat, badArguments, errorSample, inBody, inHead, parseCli, report, urls,
 } from './fanout_common.mjs';
 
 const ROW = 'node-fetch-promise-all';
@@ -29,8 +29,9 @@ const { plan, target } = parseCli(CLIENT, ['auto', 'http1']);
 // HTTPS: global fetch has no per-call CA option; Node's documented way to
 // trust another root is NODE_EXTRA_CA_CERTS, read once at start-up. The
 // harness sets it to the target's CA; anything else would verify against a
-// different root, so it is refused.
-if (plan.tls) {
+// different root, so it is refused. A foreign server given without a CA is
+// verified against Node's own roots (its bundled Mozilla store).
+if (plan.tls && target.ca !== null) {
   const extra = process.env.NODE_EXTRA_CA_CERTS;
   const real = (p) => { try { return realpathSync(p); } catch { return null; } };
   if (!extra || real(extra) === null || real(extra) !== real(target.ca)) {
@@ -87,7 +88,8 @@ function errorKind(err) {
 const init = plan.keepAlive ? {} : { headers: { connection: 'close' } };
 
 /** GET request i with global fetch; read the body whole, or decode it with
- *  `res.json()` for a JSON plan. A failure is a sample too. */
+ *  `res.json()` for a JSON plan (`expect`, made before the clock starts,
+ *  says which). A failure is a sample too. */
 async function get(i, url) {
   const started = performance.now();
   let readingBody = false;
@@ -96,12 +98,12 @@ async function get(i, url) {
     // reading the body.
     const res = await fetch(url, { ...init, signal: AbortSignal.timeout(plan.timeout) });
     readingBody = true;
-    if (plan.format === 'json' && res.status === 200) {
-      const doc = await res.json();
-      return documentSample(plan, i, performance.now() - started, doc);
+    if (expect.decodes(res.status)) {
+      const value = await res.json();
+      return expect.decoded(i, performance.now() - started, value);
     }
     const body = new Uint8Array(await res.arrayBuffer());
-    return responseSample(plan, i, performance.now() - started, res.status, body);
+    return expect.response(i, performance.now() - started, res.status, body);
   } catch (err) {
     const kind = errorKind(err);
     return errorSample(performance.now() - started, readingBody ? inBody(kind) : inHead(kind), err);
@@ -127,6 +129,7 @@ function limit(n) {
 // does this one: `Headers` comes from the same lazily loaded module.
 void new Headers();
 const all = urls(plan, target);
+const expect = new Expect(plan, target);
 const run = plan.concurrency === null ? (task) => task() : limit(plan.concurrency);
 const heartbeat = new Heartbeat(plan.heartbeat);
 heartbeat.run();

@@ -22,18 +22,17 @@ import time
 import aiohttp
 
 from fanout_common import (
+    Expect,
     Heartbeat,
     Outcome,
     Plan,
     Sample,
     Target,
     aiohttp_error_kind,
-    document_sample,
     error_sample,
     in_body,
     in_head,
     main,
-    response_sample,
     tls_context,
 )
 
@@ -51,7 +50,7 @@ async def count(heartbeat: Heartbeat) -> None:
             heartbeat.tick()
 
 
-async def fetch(session: aiohttp.ClientSession, bound, plan: Plan, i: int, url: str) -> Sample:
+async def fetch(session: aiohttp.ClientSession, bound, expect: Expect, i: int, url: str) -> Sample:
     """GET request i and read the whole body, or decode it with aiohttp's
     own `resp.json()` for a JSON plan; a failure is a sample too."""
     async with bound:  # at most plan.concurrency requests in flight
@@ -60,11 +59,11 @@ async def fetch(session: aiohttp.ClientSession, bound, plan: Plan, i: int, url: 
         try:
             async with session.get(url) as resp:
                 reading_body = True
-                if plan.format == "json" and resp.status == 200:
-                    doc = await resp.json()
-                    return document_sample(plan, i, time.perf_counter() - started, doc)
+                if expect.decodes(resp.status):
+                    value = await resp.json()
+                    return expect.decoded(i, time.perf_counter() - started, value)
                 body = await resp.read()
-            return response_sample(plan, i, time.perf_counter() - started, resp.status, body)
+            return expect.response(i, time.perf_counter() - started, resp.status, body)
         except Exception as e:  # noqa: BLE001 — every failure is classified and counted
             kind = aiohttp_error_kind(e)
             kind = in_body(kind) if reading_body else in_head(kind)
@@ -73,14 +72,16 @@ async def fetch(session: aiohttp.ClientSession, bound, plan: Plan, i: int, url: 
 
 async def fan_out_async(plan: Plan, target: Target) -> Outcome:
     urls = plan.urls(target)
+    expect = Expect(plan, target)
     # Unbounded plans: no semaphore and no connector limit (aiohttp's default
     # is 100 connections; 0 = unlimited). keep_alive off: force_close makes
     # aiohttp send `Connection: close` and open a fresh connection each time.
-    # HTTPS: the target's CA is the only root (ssl.create_default_context).
+    # HTTPS: the target's CA is the only root (ssl.create_default_context);
+    # a foreign server given without one: aiohttp's default (ssl=True).
     connector = aiohttp.TCPConnector(
         limit=plan.concurrency or 0,
         force_close=not plan.keep_alive,
-        ssl=tls_context(target) if plan.tls else True,
+        ssl=tls_context(target) if plan.tls and target.ca else True,
     )
     # `total` covers the whole request: connect, send, and reading the body.
     timeout = aiohttp.ClientTimeout(total=plan.timeout / 1000)
@@ -96,7 +97,7 @@ async def fan_out_async(plan: Plan, target: Target) -> Outcome:
         heartbeat = Heartbeat(plan.heartbeat)
         ticker = asyncio.create_task(count(heartbeat))
         t0 = time.perf_counter()
-        samples = await asyncio.gather(*(fetch(session, bound, plan, i, url) for i, url in enumerate(urls)))
+        samples = await asyncio.gather(*(fetch(session, bound, expect, i, url) for i, url in enumerate(urls)))
         wall = time.perf_counter() - t0
         heartbeat.stop()
         ticker.cancel()

@@ -7,11 +7,13 @@ Python rows are measured exactly like the Rust ones (see
 baselines/README.md for the contract):
 
 - the plan (`--plan JSON`, core's `Plan`) and the target (`--target JSON`,
-  core's `Target`), validated like core, and the URL of request i
-  (plan.rs, target.rs);
+  core's `Target`, the project's server or a foreign one given by a URL
+  template), validated like core, and the URL of request i (plan.rs,
+  target.rs, url.rs);
 - the injected faults' query and per-request decision (faults.rs);
 - the deterministic body rule (body.rs) and the JSON document rule
-  (document.rs), and their verification;
+  (document.rs), and their verification; what is checked of a foreign
+  server's answers (drive/request.rs: `Expect`);
 - classification of failures into core's error kinds (sample.rs);
 - the heartbeat ticker's record (heartbeat.rs);
 - the JSON summary line.
@@ -31,6 +33,7 @@ import ssl
 import sys
 import threading
 import time
+from urllib.parse import parse_qsl
 from dataclasses import dataclass, field as dataclass_field
 from typing import Callable, NamedTuple
 
@@ -118,16 +121,33 @@ def faults_field(value) -> dict:
     return {k: value.get(k, 0) for k in ("seed", *FAULT_KINDS)}
 
 
+ECHOES = ("nothing", "args")
+
+
 @dataclass(frozen=True)
 class Target:
     """Where a plan runs, core's `Target`: `HOST:PORT` serving both HTTP and
-    HTTPS, and the CA certificate (PEM file) to trust for HTTPS."""
+    HTTPS, and the CA certificate (PEM file) to trust for HTTPS — or a
+    foreign server, `foreign = {"url": TEMPLATE, "echo": "nothing"|"args"}`:
+    request i is the template (normalized by core) with `{i}` replaced, and
+    without a CA the client's usual roots are trusted."""
 
     addr: str
     ca: str | None = None
+    foreign: dict | None = None
 
     def base_url(self, tls: bool) -> str:
         return f"{'https' if tls else 'http'}://{self.addr}"
+
+    def url(self, i: int) -> str:
+        """A foreign server's request i (core's `Foreign::url`)."""
+        return self.foreign["url"].replace("{i}", str(i))
+
+    def verify(self, plan) -> str | bool:
+        """What a client trusts for HTTPS (requests' and httpx's `verify=`):
+        the target's CA file, the only root; without one (a foreign server),
+        True: the client's usual roots."""
+        return self.ca if plan.tls and self.ca is not None else True
 
     @classmethod
     def from_json(cls, text: str) -> Target:
@@ -150,7 +170,16 @@ class Target:
         )
         if not host_ok or not port.isdigit() or not 0 <= int(port) <= 65535:
             raise PlanError(f"--target addr must look like HOST:PORT, got {addr!r}")
-        return cls(addr=addr, ca=ca)
+        foreign = obj.get("foreign")
+        if foreign is not None:
+            url = foreign.get("url") if isinstance(foreign, dict) else None
+            if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+                raise PlanError('--target field `foreign` must be {"url": "http(s)://…"} (core writes it)')
+            echo = foreign.get("echo", "nothing")
+            if echo not in ECHOES:
+                raise PlanError(f"--target field `foreign.echo` must be one of {', '.join(ECHOES)}, got {echo!r}")
+            foreign = {"url": url, "echo": echo}
+        return cls(addr=addr, ca=ca, foreign=foreign)
 
 
 @dataclass(frozen=True)
@@ -185,7 +214,10 @@ class Plan:
         return path
 
     def urls(self, target: Target) -> list[str]:
-        """All N URLs, built before the clock starts."""
+        """All N URLs, built before the clock starts: a foreign server's
+        template with `{i}` replaced, or the project's server's paths."""
+        if target.foreign is not None:
+            return [target.url(i) for i in range(self.requests)]
         base = target.base_url(self.tls)
         return [base + self.path(i) for i in range(self.requests)]
 
@@ -321,13 +353,21 @@ def parse_args(description: str, client: str, protocols: tuple, argv: list[str] 
             f"{client} cannot be held to {PROTOCOL_NAMES[plan.protocol]}: "
             f"run this plan with protocol {' or '.join(protocols)}"
         )
+    if target.foreign is not None:
+        # Core's `Target::check`: what a foreign server can serve.
+        if any(plan.faults.get(k, 0) for k in FAULT_KINDS):
+            bad_arguments("a foreign server injects no faults: run a plan without them against it")
+        if plan.tls != target.foreign["url"].startswith("https:"):
+            bad_arguments("the plan's tls and the URL's scheme differ: an https:// URL is HTTPS, an http:// one is not")
+        if target.foreign["echo"] == "args" and plan.format != "json":
+            bad_arguments("an echo of the query is read from a JSON body: use format json")
     if plan.tls:
-        if target.ca is None:
+        if target.ca is None and target.foreign is None:
             bad_arguments(
                 f"the target {target.addr} has no CA certificate for HTTPS: "
                 'give its PEM file as "ca" in --target'
             )
-        if not os.path.isfile(target.ca) or not os.access(target.ca, os.R_OK):
+        if target.ca is not None and (not os.path.isfile(target.ca) or not os.access(target.ca, os.R_OK)):
             bad_arguments(f"cannot read the CA file {target.ca}: give a readable PEM file as \"ca\" in --target")
     return Args(plan, target)
 
@@ -335,7 +375,9 @@ def parse_args(description: str, client: str, protocols: tuple, argv: list[str] 
 def tls_context(target: Target) -> ssl.SSLContext:
     """The client's TLS context: certificate and host name verification on,
     the target's CA the only root (`ssl.create_default_context(cafile=...)`
-    loads that file instead of the system's roots)."""
+    loads that file instead of the system's roots); a foreign server given
+    without a CA: `ssl.create_default_context()`, OpenSSL's default roots
+    (what aiohttp uses by default)."""
     try:
         return ssl.create_default_context(cafile=target.ca)
     except (OSError, ssl.SSLError) as e:
@@ -520,23 +562,95 @@ class Sample(NamedTuple):
     verified: bool
 
 
-def response_sample(plan: Plan, id: int, latency: float, status: int, body: bytes) -> Sample:
-    """A response read as bytes, turned into a sample as core's `to_sample`:
-    non-200 is `status`; a 200 byte body too short is `truncated`, any other
-    mismatch `body-mismatch`; a 200 to a JSON plan must have been decoded."""
-    if status != 200:
-        return Sample(latency, "status", len(body), False)
-    if plan.format == "json":
-        return Sample(latency, "decode", len(body), False)
-    if verify(id, plan.bytes, body):
-        return Sample(latency, None, len(body), True)
-    return Sample(latency, "truncated" if len(body) < plan.bytes else "body-mismatch", len(body), False)
+def _query_args(template: str) -> list:
+    """A template's query as httpbin echoes it in `args`: form-decoded, a key
+    given twice keeping both values in order (core's `query_args`)."""
+    query = template.split("?", 1)[1] if "?" in template else ""
+    args: list = []
+    for k, v in parse_qsl(query, keep_blank_values=True):
+        for key, values in args:
+            if key == k:
+                values.append(v)
+                break
+        else:
+            args.append((k, [v]))
+    return args
 
 
-def document_sample(plan: Plan, id: int, latency: float, doc) -> Sample:
-    """A 200 answer to a JSON plan, decoded by the client's own JSON API."""
-    error = document_error(doc, id, plan.bytes)
-    return Sample(latency, error, 0, error is None)
+class Expect:
+    """What a fan-out's answers must be, core's `Expect` (drive/request.rs),
+    made once before the clock starts. On the project's server: a 200 with
+    core's body, or core's document decoded by the client's JSON API. On a
+    foreign server: a 2xx, a JSON plan's body decoded by the client's JSON
+    API (any value), and what the server echoes (`args`: httpbin's echo of
+    the query); with no echo the content is not verified, yet a success."""
+
+    def __init__(self, plan: Plan, target: Target):
+        self.plan = plan
+        self.foreign = target.foreign is not None
+        self.args = _query_args(target.foreign["url"]) if self.foreign and target.foreign["echo"] == "args" else None
+
+    def read(self, status: int) -> str:
+        """How an answer with this status is read (core's `Request::body_as`):
+        "document" (the project's 200 to a JSON plan), "value" (a foreign
+        2xx to a JSON plan), or "bytes"."""
+        if self.plan.format == "json":
+            if not self.foreign and status == 200:
+                return "document"
+            if self.foreign and 200 <= status < 300:
+                return "value"
+        return "bytes"
+
+    def decodes(self, status: int) -> bool:
+        """Whether to decode this answer's body with the client's JSON API."""
+        return self.read(status) != "bytes"
+
+    def response(self, id: int, latency: float, status: int, body: bytes) -> Sample:
+        """An answer read as bytes, as core's `to_sample`: on the project's
+        server non-200 is `status`, a 200 byte body too short `truncated`, any
+        other mismatch `body-mismatch`; a 200 to a JSON plan must have been
+        decoded. On a foreign server outside 2xx is `status`, a JSON plan's
+        2xx must have been decoded, a byte plan's 2xx is a success unverified."""
+        if self.foreign:
+            if not 200 <= status < 300:
+                return Sample(latency, "status", len(body), False)
+            return Sample(latency, "decode" if self.plan.format == "json" else None, len(body), False)
+        if status != 200:
+            return Sample(latency, "status", len(body), False)
+        if self.plan.format == "json":
+            return Sample(latency, "decode", len(body), False)
+        if verify(id, self.plan.bytes, body):
+            return Sample(latency, None, len(body), True)
+        return Sample(latency, "truncated" if len(body) < self.plan.bytes else "body-mismatch", len(body), False)
+
+    def decoded(self, id: int, latency: float, value) -> Sample:
+        """An answer decoded by the client's own JSON API: core's document,
+        checked field by field; a foreign server's value, checked for its echo."""
+        if not self.foreign:
+            error = document_error(value, id, self.plan.bytes)
+            return Sample(latency, error, 0, error is None)
+        if self.args is None:
+            return Sample(latency, None, 0, False)
+        if _echoes(value, self.args, id):
+            return Sample(latency, None, 0, True)
+        return Sample(latency, "body-mismatch", 0, False)
+
+
+def _echoes(value, args: list, id: int) -> bool:
+    """Whether `value` is httpbin's echo of request `id`'s query (core's `echoes`)."""
+    got = value.get("args") if isinstance(value, dict) else None
+    if not isinstance(got, dict) or len(got) != len(args):
+        return False
+    i = str(id)
+    for key, want in args:
+        g = got.get(key.replace("{i}", i))
+        want = [w.replace("{i}", i) for w in want]
+        if len(want) == 1:
+            if not isinstance(g, str) or g != want[0]:
+                return False
+        elif not isinstance(g, list) or g != want or not all(isinstance(x, str) for x in g):
+            return False
+    return True
 
 
 _warned_other = False
@@ -731,20 +845,22 @@ def requests_session(plan: Plan, pool_maxsize: int = 10):
     return session
 
 
-def requests_sample(session, plan: Plan, target: Target, i: int, url: str) -> Sample:
+def requests_sample(session, plan: Plan, target: Target, expect: Expect, i: int, url: str) -> Sample:
     """GET request i with a `requests.Session` (the two requests rows).
 
     requests reads the whole body before get() returns (stream=False), then
-    `resp.json()` decodes a JSON plan's document. Its timeout is per socket
+    `resp.json()` decodes a JSON plan's body. Its timeout is per socket
     operation — the connect, and each read — not a deadline for the whole
     request as in the Rust and aiohttp rows; that is the timeout requests
-    offers. `verify=` is the target's CA file: the only root trusted."""
+    offers. `verify=` is the target's CA file, the only root trusted; a
+    foreign server given without one: True, requests' default roots
+    (certifi's bundle)."""
     started = time.perf_counter()
     try:
-        resp = session.get(url, timeout=plan.timeout / 1000, verify=target.ca if plan.tls else True)
-        if plan.format == "json" and resp.status_code == 200:
-            return document_sample(plan, i, time.perf_counter() - started, resp.json())
-        return response_sample(plan, i, time.perf_counter() - started, resp.status_code, resp.content)
+        resp = session.get(url, timeout=plan.timeout / 1000, verify=target.verify(plan))
+        if expect.decodes(resp.status_code):
+            return expect.decoded(i, time.perf_counter() - started, resp.json())
+        return expect.response(i, time.perf_counter() - started, resp.status_code, resp.content)
     except Exception as e:  # noqa: BLE001 — every failure is classified and counted
         # get() reads the head and the whole body: a body cut short surfaces
         # as ChunkedEncodingError/IncompleteRead (`truncated`), the connection

@@ -22,17 +22,16 @@ import time
 import httpx
 
 from fanout_common import (
+    Expect,
     Heartbeat,
     Outcome,
     Plan,
     Sample,
     Target,
-    document_sample,
     error_sample,
     httpx_error_kind,
     main,
     mark_head,
-    response_sample,
     tls_context,
 )
 
@@ -48,30 +47,32 @@ async def count(heartbeat: Heartbeat) -> None:
             heartbeat.tick()
 
 
-async def fetch(client: httpx.AsyncClient, bound, plan: Plan, i: int, url: str) -> Sample:
+async def fetch(client: httpx.AsyncClient, bound, expect: Expect, i: int, url: str) -> Sample:
     """GET request i (httpx reads the whole body before `get` returns), then
     decode it with httpx's own `response.json()` for a JSON plan."""
     async with bound:  # at most plan.concurrency requests in flight
         started = time.perf_counter()
         try:
             resp = await client.get(url)
-            if plan.format == "json" and resp.status_code == 200:
-                return document_sample(plan, i, time.perf_counter() - started, resp.json())
-            return response_sample(plan, i, time.perf_counter() - started, resp.status_code, resp.content)
+            if expect.decodes(resp.status_code):
+                return expect.decoded(i, time.perf_counter() - started, resp.json())
+            return expect.response(i, time.perf_counter() - started, resp.status_code, resp.content)
         except Exception as e:  # noqa: BLE001 — every failure is classified and counted
             return error_sample(time.perf_counter() - started, httpx_error_kind(e), e)
 
 
 async def fan_out_async(plan: Plan, target: Target) -> Outcome:
     urls = plan.urls(target)
+    expect = Expect(plan, target)
     h2 = plan.protocol == "http2"
     client = httpx.AsyncClient(
         # HTTP/2 plans: h2 only (ALPN offers h2 alone over TLS, prior
         # knowledge in cleartext); otherwise httpx's default, HTTP/1.1.
         http1=not h2,
         http2=h2,
-        # HTTPS: the target's CA is the only root.
-        verify=tls_context(target) if plan.tls else True,
+        # HTTPS: the target's CA is the only root; a foreign server given
+        # without one: httpx's default (True: certifi's bundle).
+        verify=tls_context(target) if plan.tls and target.ca else True,
         # httpx's timeout: connect, each read, each write and the wait for a
         # pooled connection, each up to the plan's timeout.
         timeout=plan.timeout / 1000,
@@ -89,7 +90,7 @@ async def fan_out_async(plan: Plan, target: Target) -> Outcome:
         heartbeat = Heartbeat(plan.heartbeat)
         ticker = asyncio.create_task(count(heartbeat))
         t0 = time.perf_counter()
-        samples = await asyncio.gather(*(fetch(client, bound, plan, i, url) for i, url in enumerate(urls)))
+        samples = await asyncio.gather(*(fetch(client, bound, expect, i, url) for i, url in enumerate(urls)))
         wall = time.perf_counter() - t0
         heartbeat.stop()
         ticker.cancel()

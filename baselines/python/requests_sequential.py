@@ -16,17 +16,18 @@ Prints one JSON summary line (see baselines/README.md).
 import sys
 import time
 
-from fanout_common import Heartbeat, Outcome, Plan, Target, main, requests_sample, requests_session
+from fanout_common import Expect, Heartbeat, Outcome, Plan, Target, main, requests_sample, requests_session
 
 
 def fan_out(plan: Plan, target: Target) -> Outcome:
     urls = plan.urls(target)
+    expect = Expect(plan, target)
     with requests_session(plan, pool_maxsize=1) as session:
         heartbeat = Heartbeat(plan.heartbeat)
         t0 = time.perf_counter()
         samples = []
         for i, url in enumerate(urls):
-            samples.append(requests_sample(session, plan, target, i, url))
+            samples.append(requests_sample(session, plan, target, expect, i, url))
             heartbeat.tick()  # the only moment the ticker gets to run
         wall = time.perf_counter() - t0
         heartbeat.stop()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from fanout_common import (
     ERROR_KINDS,
+    Expect,
     Plan,
     PlanError,
     Target,
@@ -106,6 +107,56 @@ class Faults(unittest.TestCase):
             with self.subTest(fault=f["fault"]):
                 self.assertEqual(expected_kind(f["fault"], "bytes"), f["bytes"])
                 self.assertEqual(expected_kind(f["fault"], "json"), f["json"])
+
+
+def foreign_target(name: str) -> Target:
+    case = next(t for t in VECTORS["foreign"]["targets"] if t["name"] == name)
+    return Target.from_json(json.dumps(case["target"]))
+
+
+def plan_for(target: Target, fmt: str = "bytes", n: int = 1) -> Plan:
+    tls = target.foreign is not None and target.foreign["url"].startswith("https:")
+    return plan_of({"requests": n, "delay": 0, "bytes": 256, "format": fmt, "concurrency": None,
+                    "keep_alive": True, "tls": tls, "protocol": "auto", "timeout": 30000, "heartbeat": 10})
+
+
+class Foreign(unittest.TestCase):
+    def test_request_i_is_the_template_with_i(self):
+        for case in VECTORS["foreign"]["targets"]:
+            target = Target.from_json(json.dumps(case["target"]))
+            urls = plan_for(target, n=max(r["i"] for r in case["requests"]) + 1).urls(target)
+            for r in case["requests"]:
+                with self.subTest(target=case["name"], i=r["i"]):
+                    self.assertEqual(urls[r["i"]], r["url"])
+
+    def test_how_each_answer_is_read(self):
+        for case in VECTORS["foreign"]["reads"]:
+            if case["target"] == "own":
+                target = Target.from_json(json.dumps(VECTORS["target"]))
+            else:
+                target = foreign_target("https-path")
+            expect = Expect(plan_for(target, case["format"]), target)
+            with self.subTest(target=case["target"], format=case["format"]):
+                self.assertEqual([expect.read(s) for s in case["statuses"]], case["read"])
+
+    def test_cores_verdicts_on_foreign_answers(self):
+        for c in VECTORS["foreign"]["checks"]:
+            target = foreign_target(c["target"])
+            expect = Expect(plan_for(target, c["format"], c["id"] + 1), target)
+            with self.subTest(**{k: c[k] for k in ("target", "format", "id", "status")}, body=str(c["body"])[:40]):
+                self.assertEqual(expect.read(c["status"]), c["read"])
+                if c["read"] == "value":
+                    try:  # the client's JSON API: a body that does not parse is `decode`
+                        value = c["body"]["value"] if "value" in c["body"] else json.loads(c["body"]["text"])
+                    except ValueError:
+                        sample_kind, verified = "decode", False
+                    else:
+                        s = expect.decoded(c["id"], 0.0, value)
+                        sample_kind, verified = s.error, s.verified
+                else:
+                    s = expect.response(c["id"], 0.0, c["status"], c["body"]["text"].encode())
+                    sample_kind, verified = s.error, s.verified
+                self.assertEqual((sample_kind, verified), (c["kind"], c["verified"]))
 
 
 class ErrorKinds(unittest.TestCase):

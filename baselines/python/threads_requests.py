@@ -25,13 +25,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from fanout_common import Heartbeat, Outcome, Plan, Target, main, requests_sample, requests_session
+from fanout_common import Expect, Heartbeat, Outcome, Plan, Target, main, requests_sample, requests_session
 
 MAX_WORKERS = 128  # like the Rust threadpool-ureq row (rt-threads POOL_SIZE)
 
 
 def fan_out(plan: Plan, target: Target) -> Outcome:
     urls = plan.urls(target)
+    expect = Expect(plan, target)
     workers = min(plan.concurrency or plan.requests, MAX_WORKERS)
     local = threading.local()
     sessions = []  # every thread's session, closed at the end
@@ -45,7 +46,7 @@ def fan_out(plan: Plan, target: Target) -> Outcome:
         return local.session
 
     def fetch(i: int, url: str):
-        return requests_sample(session(), plan, target, i, url)
+        return requests_sample(session(), plan, target, expect, i, url)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         heartbeat = Heartbeat(plan.heartbeat)

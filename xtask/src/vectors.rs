@@ -12,7 +12,10 @@
 //! [`Document::verify`]), what each fault does to each request
 //! ([`Faults::decide`]) with the counts and the error kinds they must come
 //! out as ([`Fault::expected_kind`]), the error kinds and their
-//! `in_head`/`in_body` mapping, and plans core rejects. `cargo xtask
+//! `in_head`/`in_body` mapping, plans core rejects, and foreign servers
+//! (`--url`): their targets as the ports read them, request `i`'s URL
+//! ([`Plan::url`] on a [`Target::foreign`]), how each answer is read
+//! ([`fanout_core::BodyAs`]) and core's verdict on it ([`to_sample`]). `cargo xtask
 //! vectors --check` (and this crate's test) fails when the committed file
 //! is not what core writes now.
 
@@ -24,7 +27,10 @@ use anyhow::{Context, bail};
 use fanout_core::body;
 use fanout_core::conformance::CHECK_FAULTS;
 use fanout_core::document::Document;
-use fanout_core::{ErrorKind, Fault, Faults, Format, Plan, Protocol, Target};
+use fanout_core::drive::{Expect, requests, to_sample};
+use fanout_core::{
+    BodyAs, Echo, ErrorKind, Fault, Faults, Format, Plan, Protocol, Response, Target,
+};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -147,6 +153,205 @@ fn document_verdict(value: &Value, id: u64, bytes: u64) -> Option<ErrorKind> {
         Err(_) => Some(ErrorKind::Decode),
         Ok(d) => d.verify(id, bytes).err().map(|_| ErrorKind::BodyMismatch),
     }
+}
+
+/// The foreign servers of the vectors, by name: as given, and what they echo.
+fn foreign_targets() -> Vec<(&'static str, &'static str, Echo)> {
+    vec![
+        ("httpbin", "http://127.0.0.1:8000/delay/1?i={i}", Echo::Args),
+        (
+            "httpbin-repeated-keys",
+            "http://127.0.0.1:8000/get?k={i}&k=x&tag=a+b&{i}=v",
+            Echo::Args,
+        ),
+        (
+            "https-path",
+            "https://api.example.invalid/items/{i}/parts/{i}",
+            Echo::Nothing,
+        ),
+        (
+            "normalized",
+            "HTTP://LocalHost:80/a b/{i}?q=x y",
+            Echo::Nothing,
+        ),
+    ]
+}
+
+fn foreign_target(name: &str) -> Target {
+    let (_, url, echo) = foreign_targets()
+        .into_iter()
+        .find(|(n, ..)| *n == name)
+        .expect("a listed foreign target");
+    Target::foreign(url)
+        .expect("the listed templates are valid")
+        .echoing(echo)
+}
+
+/// How `read` names a [`BodyAs`].
+fn read_name(b: BodyAs) -> &'static str {
+    match b {
+        BodyAs::Bytes => "bytes",
+        BodyAs::Document => "document",
+        BodyAs::Value => "value",
+    }
+}
+
+/// A foreign answer: (target, format, id, status, the body decoded or as text).
+type ForeignCase = (&'static str, Format, u64, u16, Result<Value, &'static str>);
+
+/// Foreign servers: each target as given and as the ports get it (normalized),
+/// request `i`'s URL; how an answer of each status is read, on a foreign
+/// server and on the project's; core's verdict on answers.
+fn foreign() -> Value {
+    let ids = [0u64, 3, 12_345];
+    let targets: Vec<Value> = foreign_targets()
+        .into_iter()
+        .map(|(name, given, _)| {
+            let t = foreign_target(name);
+            let plan = Plan {
+                tls: t.foreign_tls() == Some(true),
+                ..Plan::new(1, ms(0))
+            };
+            json!({
+                "name": name,
+                "given": given,
+                "target": t,
+                "requests": ids
+                    .iter()
+                    .map(|&i| json!({"i": i, "url": plan.url(&t, i)}))
+                    .collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let own = Target::parse("127.0.0.1:8080").expect("a literal address");
+    let statuses = [200u16, 201, 204, 299, 301, 404, 503];
+    let mut reads = Vec::new();
+    for (name, target) in [("own", &own), ("foreign", &foreign_target("https-path"))] {
+        for format in [Format::Bytes, Format::Json] {
+            let plan = Plan {
+                format,
+                tls: target.foreign_tls().unwrap_or(false),
+                ..Plan::new(1, ms(0))
+            };
+            let req = &requests(&plan, target)[0];
+            reads.push(json!({
+                "target": name,
+                "format": format.as_str(),
+                "statuses": statuses,
+                "read": statuses.iter().map(|&s| read_name(req.body_as(s))).collect::<Vec<_>>(),
+            }));
+        }
+    }
+    // (target, format, id, status, body): a decoded value or raw text.
+    let echo = |args: Value| json!({"args": args, "origin": "127.0.0.1", "url": "ignored"});
+    let cases: Vec<ForeignCase> = vec![
+        ("httpbin", Format::Json, 3, 200, Ok(echo(json!({"i": "3"})))),
+        ("httpbin", Format::Json, 3, 201, Ok(echo(json!({"i": "3"})))),
+        ("httpbin", Format::Json, 4, 200, Ok(echo(json!({"i": "3"})))),
+        ("httpbin", Format::Json, 3, 200, Ok(echo(json!({"i": 3})))),
+        (
+            "httpbin",
+            Format::Json,
+            3,
+            200,
+            Ok(echo(json!({"i": "3", "j": "1"}))),
+        ),
+        ("httpbin", Format::Json, 3, 200, Ok(json!({"i": "3"}))),
+        ("httpbin", Format::Json, 3, 200, Ok(json!([1, 2]))),
+        (
+            "httpbin",
+            Format::Json,
+            3,
+            200,
+            Err("<html>not json</html>"),
+        ),
+        ("httpbin", Format::Json, 3, 503, Err("")),
+        (
+            "httpbin-repeated-keys",
+            Format::Json,
+            7,
+            200,
+            Ok(echo(json!({"k": ["7", "x"], "tag": "a b", "7": "v"}))),
+        ),
+        (
+            "httpbin-repeated-keys",
+            Format::Json,
+            7,
+            200,
+            Ok(echo(json!({"k": "7", "tag": "a b", "7": "v"}))),
+        ),
+        (
+            "httpbin-repeated-keys",
+            Format::Json,
+            7,
+            200,
+            Ok(echo(json!({"k": ["x", "7"], "tag": "a b", "7": "v"}))),
+        ),
+        (
+            "https-path",
+            Format::Json,
+            1,
+            200,
+            Ok(json!({"any": [1, "shape"]})),
+        ),
+        ("https-path", Format::Json, 1, 204, Err("")),
+        (
+            "https-path",
+            Format::Json,
+            1,
+            404,
+            Err("{\"error\": \"not found\"}"),
+        ),
+        ("https-path", Format::Bytes, 1, 200, Err("anything at all")),
+        ("https-path", Format::Bytes, 1, 299, Err("")),
+        ("https-path", Format::Bytes, 1, 301, Err("")),
+    ];
+    let checks: Vec<Value> = cases
+        .into_iter()
+        .map(|(name, format, id, status, body)| {
+            let target = foreign_target(name);
+            let plan = Plan {
+                format,
+                tls: target.foreign_tls() == Some(true),
+                ..Plan::new(id + 1, ms(0))
+            };
+            let req = &requests(&plan, &target)[id as usize];
+            let (response, shown) = match (req.body_as(status), &body) {
+                (BodyAs::Value, Ok(v)) => (Response::value(status, v.clone()), json!({"value": v})),
+                (BodyAs::Value, Err(text)) => {
+                    // The client's JSON API fails on it: a `decode` error.
+                    match serde_json::from_str::<Value>(text) {
+                        Ok(v) => (Response::value(status, v), json!({"text": text})),
+                        Err(_) => {
+                            let s = to_sample(&Expect::new(&plan, &target), id, ms(0), ms(0), Err(ErrorKind::Decode.into()));
+                            return json!({
+                                "target": name, "format": format.as_str(), "id": id, "status": status,
+                                "body": {"text": text}, "read": "value",
+                                "kind": kind(s.error), "verified": s.verified,
+                            });
+                        }
+                    }
+                }
+                (_, Ok(v)) => (
+                    Response::bytes(status, v.to_string().into_bytes()),
+                    json!({"text": v.to_string()}),
+                ),
+                (_, Err(text)) => (Response::bytes(status, text.as_bytes().to_vec()), json!({"text": text})),
+            };
+            let s = to_sample(&Expect::new(&plan, &target), id, ms(0), ms(0), Ok(response));
+            json!({
+                "target": name,
+                "format": format.as_str(),
+                "id": id,
+                "status": status,
+                "body": shown,
+                "read": read_name(req.body_as(status)),
+                "kind": kind(s.error),
+                "verified": s.verified,
+            })
+        })
+        .collect();
+    json!({"targets": targets, "reads": reads, "checks": checks})
 }
 
 /// The whole file, as JSON.
@@ -357,6 +562,7 @@ pub fn vectors() -> Value {
         "fault_kinds": fault_kinds,
         "error_kinds": error_kinds,
         "invalid_plans": invalid,
+        "foreign": foreign(),
     })
 }
 

@@ -49,4 +49,49 @@ fn the_vectors_hold_what_the_ports_check() {
         .map(|c| c["ok"].as_bool().unwrap())
         .collect();
     assert!(oks.contains(&true) && oks.contains(&false), "{oks:?}");
+    // Foreign servers: every verdict, read and echo a port must reproduce.
+    let f = &v["foreign"];
+    for key in ["targets", "reads", "checks"] {
+        assert!(
+            f[key].as_array().is_some_and(|a| !a.is_empty()),
+            "foreign.{key} is missing or empty"
+        );
+    }
+    let checks = f["checks"].as_array().unwrap();
+    let verdicts: Vec<(&str, bool)> = checks
+        .iter()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap_or("ok"),
+                c["verified"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    for want in [
+        ("ok", true),
+        ("ok", false),
+        ("status", false),
+        ("decode", false),
+        ("body-mismatch", false),
+    ] {
+        assert!(
+            verdicts.contains(&want),
+            "no foreign check gives {want:?}: {verdicts:?}"
+        );
+    }
+    let reads: Vec<&str> = f["reads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| {
+            r["read"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap())
+        })
+        .collect();
+    for want in ["bytes", "document", "value"] {
+        assert!(reads.contains(&want), "no read gives {want}");
+    }
 }

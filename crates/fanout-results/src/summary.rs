@@ -163,20 +163,18 @@ impl Summary {
         } else {
             String::new()
         };
-        let what = match (&target.foreign, plan.format) {
-            (None, fanout_core::Format::Json) => "documents decoded and verified".to_string(),
-            (None, fanout_core::Format::Bytes) => "bodies verified".to_string(),
-            (Some(f), format) if f.echo != Echo::Nothing => format!(
-                "echoes verified; a 2xx{}",
-                if format == fanout_core::Format::Json {
-                    ", JSON decoded"
-                } else {
-                    ""
-                }
+        let json = plan.format == fanout_core::Format::Json;
+        let what = match &target.foreign {
+            None if json => format!("{} documents decoded and verified", self.verified),
+            None => format!("{} bodies verified", self.verified),
+            Some(f) if f.echo != Echo::Nothing => format!(
+                "{} echoes verified; a 2xx{}",
+                self.verified,
+                if json { ", JSON decoded" } else { "" }
             ),
-            (Some(_), format) => format!(
-                "content not verified (foreign server): a 2xx{}",
-                if format == fanout_core::Format::Json {
+            Some(_) => format!(
+                "a 2xx{}; content not verified: a foreign server",
+                if json {
                     ", JSON decoded by the client's own API"
                 } else {
                     ", the body read whole"
@@ -205,7 +203,7 @@ impl Summary {
              wall       {wall:.1} ms{floor_note}, {rps:.0} req/s\n\
              latency    p50 {p50:.1} ms, p90 {p90:.1} ms, p99 {p99:.1} ms, max {max:.1} ms (successful requests)\n\
              heartbeat  {ticks} ticks every {period:.0} ms, max lateness {hmax:.1} ms, p99 {hp99:.1} ms, {missed} missed\n\
-             ok         {ok} of {n} ({verified} {what})\n\
+             ok         {ok} of {n} ({what})\n\
              errors     {errors}\n",
             row = self.row,
             n = self.requests,
@@ -223,7 +221,6 @@ impl Summary {
             hp99 = h.p99_lateness_ms,
             missed = h.missed,
             ok = self.ok,
-            verified = self.verified,
             errors = self.error_list(),
         )
     }

@@ -51,7 +51,8 @@ fn ensure(dir: &Path, requirements: &Path) -> Result<PathBuf, String> {
     let python = venv_python(dir);
     let announce = format!(
         "setting up the Python reference rows (once): `{} -m venv {}`, then pip installs \
-         aiohttp, requests, httpx, uvloop and their dependencies from {} (pinned, \
+         aiohttp, requests, httpx, uvloop, and httpbin under gunicorn (the httpbin workload's \
+         server), with their dependencies from {} (pinned, \
          --require-hashes) into it; the system Python is not touched",
         base_python(),
         venv.display(),

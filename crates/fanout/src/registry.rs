@@ -76,15 +76,27 @@ impl RowSpec {
     /// The command that runs one fan-out of `plan` against `target` in a
     /// child process and prints its [`fanout_results::summary::Summary`] as one JSON
     /// line: `exe run --row ID --plan … --target ADDR [--ca FILE] --json` for a Rust row
-    /// (`exe` is a binary that acts as `fanout`), the program's own command
-    /// for a reference row.
+    /// (`exe` is a binary that acts as `fanout`; a foreign server's `--url
+    /// TEMPLATE --allow-remote [--echo args]` instead of `--target`, the
+    /// parent having checked the host), the program's own command for a
+    /// reference row.
     pub fn command(&self, exe: &Path, plan: &Plan, target: &Target) -> Result<Command, String> {
         let plan = serde_json::to_string(plan).map_err(|e| e.to_string())?;
         match self {
             RowSpec::Rust(r) => {
                 let mut cmd = Command::new(exe);
-                cmd.args(["run", "--row", r.id(), "--json", "--plan", &plan])
-                    .args(["--target", &target.addr]);
+                cmd.args(["run", "--row", r.id(), "--json", "--plan", &plan]);
+                match &target.foreign {
+                    Some(f) => {
+                        cmd.args(["--url", &f.url, "--allow-remote"]);
+                        if f.echo == fanout_core::Echo::Args {
+                            cmd.args(["--echo", "args"]);
+                        }
+                    }
+                    None => {
+                        cmd.args(["--target", &target.addr]);
+                    }
+                }
                 if let Some(ca) = &target.ca {
                     cmd.arg("--ca").arg(ca);
                 }

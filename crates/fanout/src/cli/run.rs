@@ -2,16 +2,23 @@
 //! for a person — with the server's view of each plan when the run starts
 //! its own server — or as one JSON line per plan (what the sweep reads
 //! back); and `fanout bare`, the harness-overhead benchmark's bare loop.
+//!
+//! Where the requests go ([`Place`]): the project's server (a child this
+//! run starts, or `--target`), a foreign server (`--url`, a host outside
+//! loopback only with `--allow-remote`), or the local httpbin a workload
+//! asks for, which this run starts.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use fanout_core::{Format, Plan, Protocol, ServerStats, Target, Workload};
+use fanout_core::workload::Server as Serves;
+use fanout_core::{Echo, Format, Plan, Protocol, ServerStats, Target, WORKLOADS, Workload};
 
 use super::{current_exe, duration};
 use crate::harness::child;
+use crate::harness::httpbin::HttpbinProcess;
 use crate::harness::overhead::BareSummary;
 use crate::harness::server::{Server, ServerProcess, rtt_mismatch};
 use crate::registry::{self, RowSpec};
@@ -70,9 +77,31 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     target: Option<String>,
     /// The CA certificate (PEM) of the `--target` server, for HTTPS (the
-    /// second line `fanout serve` prints).
-    #[arg(long, requires = "target")]
+    /// second line `fanout serve` prints), or of the `--url` server: then
+    /// the only root every client trusts (without it, a `--url` over HTTPS
+    /// is verified against each client's usual roots, which `fanout list`
+    /// names).
+    #[arg(long)]
     ca: Option<PathBuf>,
+    /// A server of your own instead of the project's: a URL template, `{i}`
+    /// each request's index, e.g. 'http://127.0.0.1:8000/items/{i}' (http
+    /// or https; quote it for the shell). Runs 100 requests, 10 at once,
+    /// changed by -n, -c, --format, --protocol, --no-keep-alive, --timeout
+    /// and --heartbeat; nothing else of a plan is sent. Checked: a 2xx
+    /// and, with --format json, a body the client's own JSON API decodes;
+    /// not the content. A host outside loopback needs --allow-remote.
+    #[arg(long, conflicts_with_all = ["target", "delay", "bytes", "tls", "rtt"])]
+    url: Option<String>,
+    /// Let --url load a host outside this machine's loopback (127.0.0.0/8,
+    /// ::1, localhost): fanout is a load generator, so point it only at a
+    /// service you may load. Without it such a URL is refused before any
+    /// request is sent.
+    #[arg(long, requires = "url")]
+    allow_remote: bool,
+    /// What the --url server echoes of each request, checked too (`args`:
+    /// httpbin's echo of the query; the sweep passes the httpbin workload's).
+    #[arg(long, hide = true, requires = "url", value_parser = echo)]
+    echo: Option<Echo>,
     /// Print one JSON object per plan (one line each) instead of text.
     #[arg(long)]
     json: bool,
@@ -82,7 +111,7 @@ pub(crate) struct RunArgs {
     plan: Option<String>,
 }
 
-fn format(s: &str) -> Result<Format, String> {
+pub(crate) fn format(s: &str) -> Result<Format, String> {
     match s {
         "bytes" => Ok(Format::Bytes),
         "json" => Ok(Format::Json),
@@ -94,6 +123,14 @@ fn format(s: &str) -> Result<Format, String> {
 /// one-line error that says what to write.
 pub(crate) fn rtt(s: &str) -> anyhow::Result<Duration> {
     fanout_server::parse_rtt(s).map_err(|e| anyhow::anyhow!("--rtt {s:?}: {e}"))
+}
+
+fn echo(s: &str) -> Result<Echo, String> {
+    match s {
+        "args" => Ok(Echo::Args),
+        "nothing" => Ok(Echo::Nothing),
+        _ => Err("expected args or nothing".into()),
+    }
 }
 
 fn protocol(s: &str) -> Result<Protocol, String> {
@@ -163,23 +200,71 @@ impl RunArgs {
         Ok(changed)
     }
 
+    /// The workload: `--workload`'s, or with `--url` alone the one that
+    /// runs against the user's server.
+    fn workload(&self) -> anyhow::Result<Option<Workload>> {
+        let Some(id) = &self.workload else {
+            return Ok(self
+                .url
+                .as_ref()
+                .and_then(|_| WORKLOADS.iter().copied().find(|w| w.server == Serves::Url)));
+        };
+        let w = Workload::get(id).with_context(|| {
+            format!(
+                "unknown workload {id:?}; known workloads: {}",
+                Workload::ids()
+            )
+        })?;
+        match (w.server, &self.url) {
+            (Serves::Url, None) => bail!(
+                "workload {id} runs against your server: give --url TEMPLATE (e.g. --url 'http://127.0.0.1:8000/items/{{i}}')"
+            ),
+            (Serves::Own | Serves::Httpbin { .. }, Some(_)) => bail!(
+                "--url runs against your server, workload {id} against {}: drop one of them",
+                if w.server == Serves::Own {
+                    "the project's server"
+                } else {
+                    "a local httpbin this run starts"
+                }
+            ),
+            (Serves::Httpbin { .. }, None) if self.target.is_some() => {
+                bail!("workload {id} runs against a local httpbin this run starts: drop --target")
+            }
+            _ => Ok(Some(w)),
+        }
+    }
+
     /// The plans to run: `--plan`, the workload's (with overrides noted on
     /// stderr), or one built from the options.
-    fn plans(&self) -> anyhow::Result<Vec<Plan>> {
+    fn plans(&self, workload: Option<Workload>) -> anyhow::Result<Vec<Plan>> {
         if let Some(json) = &self.plan {
             return Ok(vec![
                 serde_json::from_str(json).context("--plan is not a plan in JSON")?,
             ]);
         }
-        let mut plans = match &self.workload {
-            Some(id) => Workload::get(id)
-                .with_context(|| {
-                    format!(
-                        "unknown workload {id:?}; known workloads: {}",
-                        Workload::ids()
-                    )
-                })?
-                .plans(),
+        if let Some(w) = workload.filter(|w| w.server != Serves::Own) {
+            // Not sent to a foreign server: refused rather than ignored.
+            for (given, flag) in [
+                (self.delay.is_some(), "--delay"),
+                (self.bytes.is_some(), "--bytes"),
+                (self.tls, "--tls"),
+                (self.rtt.is_some(), "--rtt"),
+            ] {
+                if given {
+                    bail!(
+                        "{flag} is for the project's server; workload {} runs against a foreign server, which is not sent it{}",
+                        w.id,
+                        if flag == "--tls" {
+                            " (an https:// URL is HTTPS)"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+            }
+        }
+        let mut plans = match workload {
+            Some(w) => w.plans(),
             None => {
                 let (Some(n), Some(d)) = (self.requests, self.delay) else {
                     bail!(
@@ -190,6 +275,10 @@ impl RunArgs {
             }
         };
         for plan in &mut plans {
+            if let Some(url) = &self.url {
+                // The template's scheme decides, as it does for a client.
+                plan.tls = url.trim_start().to_ascii_lowercase().starts_with("https:");
+            }
             let changed = self.override_plan(plan)?;
             if let (Some(w), false) = (&self.workload, changed.is_empty()) {
                 eprintln!(
@@ -202,25 +291,170 @@ impl RunArgs {
     }
 }
 
+/// Where a run's requests go.
+enum Place {
+    /// The project's server: `--target`'s, or a child this run starts.
+    Own(Option<Target>),
+    /// A foreign server: `--url`.
+    Foreign(Target),
+    /// A local httpbin this run starts, asked for `path`, checked for `echo`.
+    Httpbin {
+        /// The path and query template.
+        path: &'static str,
+        /// What it echoes.
+        echo: Echo,
+    },
+}
+
+impl RunArgs {
+    /// Where the requests go. A `--url` host outside loopback is refused
+    /// here, before anything runs, unless `--allow-remote`.
+    fn place(&self, workload: Option<Workload>) -> anyhow::Result<Place> {
+        if let Some(url) = &self.url {
+            return Ok(Place::Foreign(foreign_target(
+                url,
+                &self.ca,
+                self.echo,
+                self.allow_remote,
+            )?));
+        }
+        if self.ca.is_some() && self.target.is_none() {
+            bail!("--ca is the CA of the server given with --target or --url: give one of them");
+        }
+        if let Some(Serves::Httpbin { path, echo }) = workload.map(|w| w.server) {
+            return Ok(Place::Httpbin { path, echo });
+        }
+        Ok(Place::Own(super::given_target(&self.target, &self.ca)?))
+    }
+}
+
+/// The foreign target of `--url` (with `--ca`, checked for `echo`),
+/// refused — before anything is sent — when its host is outside loopback
+/// and `allow_remote` was not given.
+pub(crate) fn foreign_target(
+    url: &str,
+    ca: &Option<PathBuf>,
+    echo: Option<Echo>,
+    allow_remote: bool,
+) -> anyhow::Result<Target> {
+    let mut target = Target::foreign(url).with_context(|| format!("--url {url:?}"))?;
+    if let Some(echo) = echo {
+        target = target.echoing(echo);
+    }
+    if let Some(ca) = ca {
+        target = target.with_ca(ca);
+    }
+    if !target.is_loopback() && !allow_remote {
+        bail!(
+            "--url {url:?}: {} is outside this machine's loopback; fanout loads it with every request it sends, so give --allow-remote only for a service you may load",
+            target.addr
+        );
+    }
+    Ok(target)
+}
+
+/// `N requests (C at once)` for a person, before a foreign server is loaded.
+pub(crate) fn load_line(plans: &[Plan]) -> String {
+    let n: u64 = plans.iter().map(|p| p.requests).sum();
+    let at_once: Vec<String> = plans
+        .iter()
+        .map(|p| format!("at most {} at once", p.max_in_flight()))
+        .collect();
+    format!(
+        "{n} request{} ({})",
+        if n == 1 { "" } else { "s" },
+        at_once.join(", then ")
+    )
+}
+
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<i32> {
     let row = registry::find(&args.row)?;
-    let plans = args.plans()?;
+    let workload = args.workload()?;
+    let plans = args.plans(workload)?;
+    let place = args.place(workload)?;
     for p in &plans {
         p.validate().context("invalid plan")?;
         if let Some(why) = row.unsupported(p) {
             bail!("{} cannot run this plan: {why}", row.id());
         }
     }
+    if let Place::Foreign(target) = &place {
+        for p in &plans {
+            target.check(p).with_context(|| format!("--url {target}"))?;
+        }
+    }
     if let Some(why) = row.unavailable() {
         bail!("{} cannot run here: {why}", row.id());
     }
-    let given = super::given_target(&args.target, &args.ca)?;
+    let (target, _httpbin) = match place {
+        Place::Own(given) => return run_own(&args, &row, &plans, given),
+        Place::Foreign(target) => (target, None),
+        Place::Httpbin { path, echo } => {
+            let most = plans.iter().max_by_key(|p| p.max_in_flight()).cloned();
+            let h = HttpbinProcess::start(most.as_ref().unwrap_or(&plans[0]))?;
+            (h.target(path, echo)?, Some(h))
+        }
+    };
+    eprintln!(
+        "note: {} sends {} to {target} (a foreign server: the plans' delay, body size and faults are not sent)",
+        row.id(),
+        load_line(&plans)
+    );
+    let mut summaries = Vec::new();
+    let mut session = start(&row, &target)?;
+    for plan in &plans {
+        target.check(plan)?;
+        summaries.push(fan_out(&row, &mut session, plan, &target)?);
+    }
+    drop(session);
+    let targets = vec![target; plans.len()];
+    report(&args, &plans, &summaries, &targets, &[])
+}
+
+/// A session of a Rust row on `target` (`None` for a reference program,
+/// which runs in a process of its own per plan).
+fn start(row: &RowSpec, target: &Target) -> anyhow::Result<Option<Box<dyn fanout_core::Session>>> {
+    Ok(match row {
+        RowSpec::Rust(r) => Some(
+            r.start(target)
+                .with_context(|| format!("cannot start row {}", r.id()))?,
+        ),
+        RowSpec::Program(_) => None,
+    })
+}
+
+/// One plan with the row's session, or the reference program.
+fn fan_out(
+    row: &RowSpec,
+    session: &mut Option<Box<dyn fanout_core::Session>>,
+    plan: &Plan,
+    target: &Target,
+) -> anyhow::Result<Summary> {
+    Ok(match session {
+        Some(session) => {
+            let o = session
+                .fan_out(plan)
+                .with_context(|| format!("row {} cannot run the plan", row.id()))?;
+            Summary::new(row.id(), &o)
+        }
+        None => program_run(row, plan, target)?,
+    })
+}
+
+/// The run against the project's server: `given`, or a child per run of
+/// plans with one round trip.
+fn run_own(
+    args: &RunArgs,
+    row: &RowSpec,
+    plans: &[Plan],
+    given: Option<Target>,
+) -> anyhow::Result<i32> {
     if let Some(t) = &given {
         // A server started by hand must emulate the plans' round trip. One
         // that cannot be reached is checked by the run: its connect errors.
         let remote = Server::Remote(t.clone());
         if let Ok(stats) = remote.stats() {
-            for p in &plans {
+            for p in plans {
                 if let Some(why) = rtt_mismatch(stats.rtt_ms, p.rtt) {
                     bail!("{why} (server at {})", t.addr);
                 }
@@ -243,49 +477,50 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<i32> {
             }
         };
         let watched = server.as_ref().filter(|_| !args.json);
-        let mut session = match &row {
-            RowSpec::Rust(r) => Some(
-                r.start(&target)
-                    .with_context(|| format!("cannot start row {}", r.id()))?,
-            ),
-            RowSpec::Program(_) => None,
-        };
+        let mut session = start(row, &target)?;
         for plan in plans {
             if let Some(server) = watched {
                 server.reset()?;
             }
-            summaries.push(match &mut session {
-                Some(session) => {
-                    let o = session
-                        .fan_out(plan)
-                        .with_context(|| format!("row {} cannot run the plan", row.id()))?;
-                    Summary::new(row.id(), &o)
-                }
-                None => program_run(&row, plan, &target)?,
-            });
+            summaries.push(fan_out(row, &mut session, plan, &target)?);
             if let Some(server) = watched {
                 views.push(server.stats()?);
             }
             targets.push(target.clone());
         }
     }
+    report(args, plans, &summaries, &targets, &views)
+}
+
+/// Prints each plan's summary (and what the server saw, when `views` has
+/// it); exit code 1 when any request failed.
+fn report(
+    args: &RunArgs,
+    plans: &[Plan],
+    summaries: &[Summary],
+    targets: &[Target],
+    views: &[ServerStats],
+) -> anyhow::Result<i32> {
     let mut failed = 0;
-    for (i, ((plan, summary), target)) in plans.iter().zip(&summaries).zip(&targets).enumerate() {
+    for (i, ((plan, summary), target)) in plans.iter().zip(summaries).zip(targets).enumerate() {
         if args.json {
             println!("{}", serde_json::to_string(summary)?);
         } else {
-            print!("{}", summary.human(plan, &target));
+            print!("{}", summary.human(plan, target));
             if let Some(stats) = views.get(i) {
                 println!("{}", server_view(stats));
             }
         }
         if summary.failed() > 0 {
             failed += summary.failed();
+            let to = match &target.foreign {
+                Some(f) => f.url.clone(),
+                None => target.base_url(plan.tls),
+            };
             eprintln!(
-                "error: {} of {} requests to {} failed ({})",
+                "error: {} of {} requests to {to} failed ({})",
                 summary.failed(),
                 summary.requests,
-                target.base_url(plan.tls),
                 summary.error_list()
             );
         }

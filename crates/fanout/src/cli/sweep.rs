@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use anyhow::{Context, bail};
 use clap::Args;
 
 use super::{current_exe, duration};
@@ -51,9 +52,38 @@ pub(crate) struct SweepArgs {
     /// cell; its counters are reset between runs.
     #[arg(long)]
     target: Option<String>,
-    /// The `--target` server's CA certificate (PEM), for the HTTPS workloads.
-    #[arg(long, requires = "target")]
+    /// The `--target` server's CA certificate (PEM), for the HTTPS
+    /// workloads; or the `--url` server's, then the only root every client
+    /// trusts (without it, each client's usual roots, which `fanout list`
+    /// names).
+    #[arg(long)]
     ca: Option<PathBuf>,
+    /// Sweep every row against a server of your own instead: a URL
+    /// template, `{i}` each request's index, e.g.
+    /// 'https://127.0.0.1:8443/items/{i}' (quote it for the shell). Runs
+    /// the `url` workload only: 100 requests, 10 at once (-n, -c, --format
+    /// change them); checked: a 2xx and, with --format json, a body the
+    /// client's own JSON API decodes; not the content, nor the server's
+    /// counters. A host outside loopback needs --allow-remote; the sweep
+    /// first prints how many requests it will send.
+    #[arg(long, conflicts_with_all = ["target", "rtt", "workloads"])]
+    url: Option<String>,
+    /// Let --url load a host outside this machine's loopback (127.0.0.0/8,
+    /// ::1, localhost): the sweep sends every row's every run to it, so
+    /// give it only for a service you may load. Without it such a URL is
+    /// refused before any request is sent.
+    #[arg(long, requires = "url")]
+    allow_remote: bool,
+    /// With --url: requests per run [default: 100].
+    #[arg(long, short = 'n', requires = "url", value_parser = clap::value_parser!(u64).range(1..=fanout_core::plan::MAX_REQUESTS))]
+    requests: Option<u64>,
+    /// With --url: most requests in flight at once [default: 10].
+    #[arg(long, short = 'c', requires = "url", value_parser = clap::value_parser!(u64).range(1..))]
+    concurrency: Option<u64>,
+    /// With --url: `bytes` (read whole) or `json` (decoded by each
+    /// client's own JSON API) [default: bytes].
+    #[arg(long, requires = "url", value_parser = super::run::format)]
+    format: Option<fanout_core::Format>,
     /// Run every plan at this emulated network round trip (e.g. 25ms; 0 for
     /// loopback as it is), the WAN workloads' own 25 ms included [default:
     /// each plan's own]. With `--target`, that server must have been started
@@ -80,8 +110,43 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<i32> {
     options.no_tools = args.no_tools;
     options.command = std::env::args().collect::<Vec<_>>().join(" ");
     options.host = args.host;
-    options.target = super::given_target(&args.target, &args.ca)?;
     options.rtt = args.rtt.as_deref().map(super::run::rtt).transpose()?;
+    match &args.url {
+        Some(url) => {
+            let target = super::run::foreign_target(url, &args.ca, None, args.allow_remote)?;
+            let base = fanout_core::WORKLOADS
+                .iter()
+                .find(|w| w.server == fanout_core::workload::Server::Url)
+                .context("no workload runs against your server")?;
+            let mut plan = base.plans().remove(0);
+            plan.tls = target.foreign_tls() == Some(true);
+            plan.requests = args.requests.unwrap_or(plan.requests);
+            plan.concurrency = args.concurrency.or(plan.concurrency);
+            plan.format = args.format.unwrap_or(plan.format);
+            plan.validate().context("invalid plan")?;
+            target
+                .check(&plan)
+                .with_context(|| format!("--url {target}"))?;
+            let rows = crate::registry::select(&options.rows)?;
+            let runs = u64::from(!options.quick) + u64::from(options.repeats);
+            eprintln!(
+                "note: the sweep sends {} per run to {target}, in at most {} runs ({} rows × {runs}): at most {} requests in all",
+                super::run::load_line(std::slice::from_ref(&plan)),
+                rows.len() as u64 * runs,
+                rows.len(),
+                rows.len() as u64 * runs * plan.requests
+            );
+            options.url = Some(harness::UrlRun { target, plan });
+        }
+        None => {
+            if args.ca.is_some() && args.target.is_none() {
+                bail!(
+                    "--ca is the CA of the server given with --target or --url: give one of them"
+                );
+            }
+            options.target = super::given_target(&args.target, &args.ca)?;
+        }
+    }
     let results = harness::run(&options)?;
     eprintln!(
         "wrote {} ({} cells)",

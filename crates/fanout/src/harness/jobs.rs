@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use fanout_core::workload::Generator;
+use fanout_core::workload::{Generator, Server};
 use fanout_core::{Plan, Workload};
 
 use crate::registry::RowSpec;
@@ -90,7 +90,8 @@ pub fn over_budget(plan: &Plan, cap: Option<u64>, budget: Duration) -> Option<(S
 
 /// Every group of the sweep. `unavailable[i]` is why row `i` cannot run on
 /// this machine at all, if it cannot; `generators` are the load generators
-/// this sweep has.
+/// this sweep has; `url_plan` is the plan of a workload against the user's
+/// server (`--url`), which has none of its own.
 pub fn groups(
     rows: &[RowSpec],
     unavailable: &[Option<String>],
@@ -98,10 +99,16 @@ pub fn groups(
     workloads: &[Workload],
     quick: bool,
     budget: Duration,
+    url_plan: Option<&Plan>,
 ) -> Vec<Group> {
     let mut out = Vec::new();
     for w in workloads {
-        let plans = if quick { w.quick_plans() } else { w.plans() };
+        let plans = match (w.server, url_plan) {
+            (Server::Url, Some(p)) => vec![p.clone()],
+            (Server::Url, None) => Vec::new(),
+            _ if quick => w.quick_plans(),
+            _ => w.plans(),
+        };
         for (k, plan) in plans.into_iter().enumerate() {
             let beside: Vec<Generator> = w
                 .generators
@@ -186,6 +193,7 @@ mod tests {
             &[h2],
             true,
             Duration::from_secs(15),
+            None,
         );
         assert_eq!(g.len(), 2, "h2 has an HTTP/1.1 and an HTTP/2 plan");
         assert!(g.iter().all(|g| g.slots.len() == 2));
@@ -206,7 +214,15 @@ mod tests {
             (&[Generator::Oha][..], &[][..]),
             "oha joins the first plan's rounds only"
         );
-        let full = groups(&rows, &missing, &[], &[h2], false, Duration::from_secs(15));
+        let full = groups(
+            &rows,
+            &missing,
+            &[],
+            &[h2],
+            false,
+            Duration::from_secs(15),
+            None,
+        );
         assert!(
             full.iter().all(|g| g.generators.is_empty()),
             "none installed"
@@ -215,5 +231,27 @@ mod tests {
             matches!(full[0].slots[0].decision, Decision::Skip { .. }),
             "1 000 × 100 ms one at a time"
         );
+    }
+
+    #[test]
+    fn the_users_server_gets_the_plan_given_for_it() {
+        let rows = crate::registry::select(&["tokio-reqwest".into()]).unwrap();
+        let url = Workload::default_set();
+        let url: Vec<Workload> = fanout_core::WORKLOADS
+            .iter()
+            .copied()
+            .filter(|w| w.server == Server::Url && !url.contains(w))
+            .collect();
+        let budget = Duration::from_secs(15);
+        let none = groups(&rows, &[None], &[], &url, false, budget, None);
+        assert!(none.is_empty(), "no --url, no plan");
+        let mine = Plan {
+            concurrency: Some(3),
+            ..Plan::new(7, Duration::ZERO)
+        };
+        let g = groups(&rows, &[None], &[], &url, true, budget, Some(&mine));
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].plan, mine, "as given, even with --quick");
+        assert_eq!(g[0].slots[0].decision, Decision::Run);
     }
 }

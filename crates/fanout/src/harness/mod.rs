@@ -31,6 +31,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
+use fanout_core::workload::Server as Serves;
 use fanout_core::{Plan, Target, WORKLOADS, Workload};
 
 use crate::registry;
@@ -67,6 +68,18 @@ pub struct Options {
     /// Do not install the load generators the project installs (oha), as
     /// `FANOUT_NO_TOOLS=1` does.
     pub no_tools: bool,
+    /// The user's own server (`--url`): the workload against it runs, with
+    /// this plan, and no other.
+    pub url: Option<UrlRun>,
+}
+
+/// A sweep against the user's own server (`fanout sweep --url`).
+#[derive(Debug, Clone)]
+pub struct UrlRun {
+    /// The server: a foreign target (its loopback checked, or allowed).
+    pub target: Target,
+    /// The plan every row runs against it.
+    pub plan: Plan,
 }
 
 impl Options {
@@ -87,23 +100,45 @@ impl Options {
             host: None,
             rtt: None,
             no_tools: false,
+            url: None,
         }
     }
 }
 
-/// The workloads with these ids; every workload when empty.
-pub fn select_workloads(ids: &[String]) -> anyhow::Result<Vec<Workload>> {
+/// The workloads with these ids. When none are named: every workload but
+/// the one against the user's server ([`Workload::default_set`]); with
+/// `url` (`--url`), that one only.
+pub fn select_workloads(ids: &[String], url: bool) -> anyhow::Result<Vec<Workload>> {
+    let users = |w: &Workload| w.server == Serves::Url;
     if ids.is_empty() {
-        return Ok(WORKLOADS.to_vec());
+        return Ok(if url {
+            WORKLOADS.iter().copied().filter(users).collect()
+        } else {
+            Workload::default_set()
+        });
     }
     ids.iter()
         .map(|id| {
-            Workload::get(id).with_context(|| {
+            let w = Workload::get(id).with_context(|| {
                 format!(
                     "unknown workload {id:?}; known workloads: {}",
                     Workload::ids()
                 )
-            })
+            })?;
+            match (users(&w), url) {
+                (true, false) => {
+                    anyhow::bail!("workload {id} runs against your server: give --url TEMPLATE")
+                }
+                (false, true) => anyhow::bail!(
+                    "--url runs the workload against your server only; {id} runs against {}: drop --workloads",
+                    if w.server == Serves::Own {
+                        "the project's server"
+                    } else {
+                        "a local httpbin"
+                    }
+                ),
+                _ => Ok(w),
+            }
         })
         .collect()
 }
@@ -111,9 +146,23 @@ pub fn select_workloads(ids: &[String]) -> anyhow::Result<Vec<Workload>> {
 /// Runs the sweep and writes `options.out` (atomically, at the end).
 pub fn run(options: &Options) -> anyhow::Result<Results> {
     let rows = registry::select(&options.rows)?;
-    let mut workloads = select_workloads(&options.workloads)?;
+    let mut workloads = select_workloads(&options.workloads, options.url.is_some())?;
     if let Some(rtt) = options.rtt {
-        workloads = workloads.into_iter().map(|w| w.at_rtt(rtt)).collect();
+        // A foreign server (httpbin, the user's) emulates no round trip.
+        workloads = workloads
+            .into_iter()
+            .map(|w| {
+                if w.server == Serves::Own {
+                    w.at_rtt(rtt)
+                } else {
+                    eprintln!(
+                        "note: workload {} runs against a foreign server, which emulates no round trip: --rtt does not apply to it",
+                        w.id
+                    );
+                    w
+                }
+            })
+            .collect();
     }
     anyhow::ensure!(options.repeats >= 1, "--repeats must be at least 1");
     if let Some(t) = &options.target {
@@ -139,10 +188,11 @@ pub fn run(options: &Options) -> anyhow::Result<Results> {
     if let Some(host) = &options.host {
         environment.host = host.clone();
     }
-    environment.server = options
-        .target
-        .as_ref()
-        .map_or("local (a server child per cell)".into(), |t| t.addr.clone());
+    environment.server = match (&options.target, &options.url) {
+        (Some(t), _) => t.addr.clone(),
+        (None, Some(url)) => format!("your server: {}", url.target),
+        (None, None) => "local (a server child per cell)".into(),
+    };
     let mut results = Results {
         schema: SCHEMA,
         environment,

@@ -11,15 +11,21 @@
 //! with a server of its own. A drift of the machine during the group so
 //! lands on every row and generator alike. A cell whose warm-up alone
 //! takes over a third of the per-run budget gets one measured repeat, and
-//! the cell says so by its count. Ctrl-C stops between runs: the previous results
-//! stay as they were and the finished groups are saved beside them.
+//! the cell says so by its count; a workload may cap its measured repeats
+//! ([`Workload::max_repeats`]). Ctrl-C stops between runs: the previous
+//! results stay as they were and the finished groups are saved beside them.
+//!
+//! A group of a workload against a foreign server shares that server: the
+//! user's (`--url`), or one local httpbin the group starts
+//! ([`super::httpbin`]); it has no counters to reset or read.
 
 use std::time::{Duration, Instant};
 
-use fanout_core::workload::Generator;
-use fanout_core::{Plan, Workload};
+use fanout_core::workload::{Generator, Server as Serves};
+use fanout_core::{Plan, Target, Workload};
 
 use super::generators::{self, Ready, Tool};
+use super::httpbin::HttpbinProcess;
 use super::jobs::{self, Decision, Group};
 use super::measure::measure;
 use super::progress::Progress;
@@ -27,7 +33,7 @@ use super::server::{Server, ServerProcess};
 use super::stop::{Interrupted, Stop};
 use super::{Options, overhead};
 use crate::registry::RowSpec;
-use fanout_results::{Cell, CellStatus, GeneratorLine, Repeat, Results, median};
+use fanout_results::{Cell, CellStatus, ForeignServer, GeneratorLine, Repeat, Results, median};
 
 /// A server for one cell of `plan`: a fresh child emulating its round
 /// trip, or the remote one (checked to emulate it before the sweep began).
@@ -36,6 +42,64 @@ fn server_for(options: &Options, plan: &Plan) -> anyhow::Result<Server> {
         Some(t) => Server::Remote(t.clone()),
         None => Server::Local(ServerProcess::for_plan(&options.exe, plan)?),
     })
+}
+
+/// The measured repeats of each cell of `group`: the sweep's, at most the
+/// workload's cap.
+pub(crate) fn repeats_of(options: &Options, group: &Group) -> u32 {
+    options
+        .repeats
+        .min(group.workload.max_repeats.unwrap_or(u32::MAX))
+}
+
+/// The runs of one cell of `group`: the warm-up (none with `--quick`) and
+/// its measured repeats.
+pub(crate) fn runs_per_cell(options: &Options, group: &Group) -> u64 {
+    u64::from(!options.quick) + u64::from(repeats_of(options, group))
+}
+
+/// A foreign server a group runs against: its target, what the results say
+/// of it, and the local httpbin process that serves it (kept alive while it
+/// lives), if the group started one.
+type Foreign = (Target, ForeignServer, Option<HttpbinProcess>);
+
+/// The foreign server a group runs against, shared by its cells: the
+/// user's (`--url`) or a local httpbin started for the group; `None`: the
+/// project's server, a child per cell.
+fn foreign_for(options: &Options, group: &Group) -> Option<Result<Foreign, String>> {
+    match group.workload.server {
+        Serves::Own => None,
+        Serves::Url => Some(match &options.url {
+            Some(url) => Ok((
+                url.target.clone(),
+                ForeignServer {
+                    url: url.target.to_string(),
+                    software: None,
+                    echo: url
+                        .target
+                        .foreign
+                        .as_ref()
+                        .map(|f| f.echo)
+                        .unwrap_or_default(),
+                },
+                None,
+            )),
+            None => Err("no --url was given".into()),
+        }),
+        Serves::Httpbin { path, echo } => Some(
+            HttpbinProcess::start(&group.plan)
+                .and_then(|h| {
+                    let target = h.target(path, echo)?;
+                    let info = ForeignServer {
+                        url: target.to_string(),
+                        software: Some(h.software()),
+                        echo,
+                    };
+                    Ok((target, info, Some(h)))
+                })
+                .map_err(|e| format!("cannot start httpbin: {e:#}")),
+        ),
+    }
 }
 
 /// Everything the sweep runs, filling `results` as it goes.
@@ -61,13 +125,13 @@ pub fn sweep(
         workloads,
         options.quick,
         options.cell_budget,
+        options.url.as_ref().map(|u| &u.plan),
     );
-    let per_cell = u64::from(!options.quick) + u64::from(options.repeats);
     let overhead_runs = overhead::runs(options, workloads);
     let total = unavailable.iter().filter(|u| u.is_none()).count() as u64
         + groups
             .iter()
-            .map(|g| (g.runnable().count() + g.generators.len()) as u64 * per_cell)
+            .map(|g| (g.runnable().count() + g.generators.len()) as u64 * runs_per_cell(options, g))
             .sum::<u64>()
         + overhead_runs;
     let mut progress = Progress::new(total, options.progress);
@@ -119,14 +183,25 @@ fn run_group(
         wanted: u32,
         failed: Option<String>,
     }
+    let repeats = repeats_of(options, group);
+    // Kept alive (a local httpbin) until the group's cells are done.
+    let foreign = if group.runnable().next().is_some() {
+        foreign_for(options, group)
+    } else {
+        None
+    };
     let mut running: Vec<Running> = group
         .runnable()
         .map(|s| Running {
             row: s.row,
-            server: server_for(options, &group.plan)
-                .map_err(|e| format!("cannot start the server: {e:#}")),
+            server: match &foreign {
+                None => server_for(options, &group.plan)
+                    .map_err(|e| format!("cannot start the server: {e:#}")),
+                Some(Ok((target, ..))) => Ok(Server::Foreign(target.clone())),
+                Some(Err(e)) => Err(e.clone()),
+            },
             repeats: Vec::new(),
-            wanted: options.repeats,
+            wanted: repeats,
             failed: None,
         })
         .collect();
@@ -144,7 +219,7 @@ fn run_group(
             runs: Vec::new(),
         })
         .collect();
-    let per_cell = u64::from(!options.quick) + u64::from(options.repeats);
+    let per_cell = runs_per_cell(options, group);
     for b in &beside {
         if b.ready.is_err() {
             progress.advance(per_cell); // its runs will not happen
@@ -152,7 +227,7 @@ fn run_group(
     }
     // --quick is a smoke run: no warm-up round.
     let first = u32::from(options.quick);
-    for round in first..=options.repeats {
+    for round in first..=repeats {
         for r in running.iter_mut() {
             if r.failed.is_some() || round > r.wanted {
                 continue;
@@ -175,8 +250,8 @@ fn run_group(
                 Ok(rep) if round > 0 => r.repeats.push(rep),
                 Ok(_) => {
                     // A warm-up over a third of the budget: one measured repeat.
-                    if options.repeats > 1 && started.elapsed() > options.cell_budget / 3 {
-                        progress.advance(u64::from(options.repeats - 1));
+                    if r.wanted > 1 && started.elapsed() > options.cell_budget / 3 {
+                        progress.advance(u64::from(r.wanted - 1));
                         r.wanted = 1;
                     }
                 }
@@ -192,7 +267,7 @@ fn run_group(
             let what = if round == 0 {
                 "warm-up".to_string()
             } else {
-                format!("repeat {round}/{}", options.repeats)
+                format!("repeat {round}/{repeats}")
             };
             let name = generators::name(ready.generator());
             progress.running(&format!("{name} · {} · {what}", group.label));
@@ -202,18 +277,18 @@ fn run_group(
                 Ok(run) if round > 0 => b.runs.push(run),
                 Ok(_) => {}
                 Err(why) => {
-                    progress.advance(u64::from(options.repeats - round));
+                    progress.advance(u64::from(repeats - round));
                     b.ready = Err(why);
                 }
             }
         }
-        if round < options.repeats && !(running.is_empty() && beside.is_empty()) {
+        if round < repeats && !(running.is_empty() && beside.is_empty()) {
             let what = if group.label == group.workload.id {
                 group.label.clone()
             } else {
                 format!("{} {}", group.workload.id, group.label)
             };
-            progress.round(&what, round, options.repeats, round == 0);
+            progress.round(&what, round, repeats, round == 0);
         }
     }
     let mut cells = Vec::new();
@@ -272,7 +347,10 @@ fn run_group(
             plan: group.plan.clone(),
             status,
             host: None,
-            foreign: None,
+            foreign: match &foreign {
+                Some(Ok((_, info, _))) => Some(info.clone()),
+                _ => None,
+            },
         });
     }
     let mut lines = Vec::new();

@@ -6,7 +6,7 @@
 //! against the best row of its table on the same host.
 
 use fanout_core::{Idiom, Model, Plan, Upstream, WORKLOADS, Workload};
-use fanout_results::{Cell, CellStatus, GeneratorLine, Results, RowInfo};
+use fanout_results::{Cell, CellStatus, ForeignServer, GeneratorLine, Results, RowInfo};
 
 use crate::figures::{Figures, figures, ratio, top_generator};
 use crate::format::code;
@@ -41,6 +41,10 @@ pub(crate) struct Table<'a> {
     /// The load generators' lines, on the workload's first plan (where the
     /// harness runs them), one per tool.
     pub generators: Vec<&'a GeneratorLine>,
+    /// The server, when its cells ran against one that is not the
+    /// project's (the first such cell's): no counters, content checked
+    /// only as far as it echoes.
+    pub foreign: Option<&'a ForeignServer>,
 }
 
 /// One row (on one host) in one table.
@@ -181,6 +185,11 @@ impl<'a> Report<'a> {
                     plan: plan.clone(),
                     entries: Vec::new(),
                     generators,
+                    foreign: results
+                        .cells
+                        .iter()
+                        .filter(|c| c.workload == id && c.label == label)
+                        .find_map(|c| c.foreign.as_ref()),
                 };
                 for row in &rows {
                     for host in &hosts {

@@ -5,12 +5,15 @@
 //! resumption on HTTPS; protocol used, connections and streams where a
 //! protocol is asked for or negotiated over TLS). Load generators get a
 //! line each above the rows and a "× tool" column each. Cells without
-//! figures are listed under the table with their reasons.
+//! figures are listed under the table with their reasons. A table against a
+//! foreign server (`--url`, the local httpbin) gets a Content column (what
+//! was verified of the bodies) and says why the server-counted columns are
+//! empty.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use fanout_core::Protocol;
+use fanout_core::{Echo, Protocol};
 use fanout_results::GeneratorLine;
 
 use crate::figures::{Figures, ratio};
@@ -46,6 +49,8 @@ enum Col {
     ProtocolUsed,
     Connections,
     MaxStreams,
+    /// What was verified of the bodies (foreign servers only).
+    Content,
     Errors,
 }
 
@@ -81,6 +86,7 @@ impl Col {
             Col::ProtocolUsed => "Protocol used".into(),
             Col::Connections => "Connections".into(),
             Col::MaxStreams => "Max streams / conn".into(),
+            Col::Content => "Content".into(),
             Col::Errors => "Errors".into(),
         }
     }
@@ -114,8 +120,23 @@ impl Col {
             Col::ProtocolUsed => f.protocol_used.into(),
             Col::Connections => num(d.connections),
             Col::MaxStreams => num(d.max_streams),
+            Col::Content => content(t, e),
             Col::Errors => errors(t, d.errors, d.failed, d.requests),
         }
+    }
+}
+
+/// What was verified of a foreign server's bodies: its echoes, counted
+/// over the repeats, or nothing.
+fn content(t: &Table<'_>, e: &Entry<'_>) -> String {
+    match t.foreign.map(|f| f.echo) {
+        Some(Echo::Args) => {
+            let reps = e.cell.and_then(|c| c.repeats()).unwrap_or_default();
+            let verified: u64 = reps.iter().map(|r| r.summary.verified).sum();
+            let requests: u64 = reps.iter().map(|r| r.summary.requests).sum();
+            format!("{} of {} echoes verified", int(verified), int(requests))
+        }
+        _ => "content not verified (foreign server)".into(),
     }
 }
 
@@ -201,6 +222,9 @@ fn columns(r: &Report<'_>, t: &Table<'_>) -> Vec<Col> {
     }
     if shows_protocol(t) {
         cols.extend([Col::ProtocolUsed, Col::Connections, Col::MaxStreams]);
+    }
+    if t.foreign.is_some() {
+        cols.push(Col::Content);
     }
     cols.push(Col::Errors);
     cols
@@ -343,15 +367,75 @@ pub(crate) fn errors_table(r: &Report<'_>, t: &Table<'_>) -> Option<String> {
     Some(table.render())
 }
 
-/// The plan in words, with its floor.
+/// The plan in words, with its floor; against a foreign server, where the
+/// requests went and what was checked of the answers.
 pub(crate) fn plan_line(t: &Table<'_>) -> String {
     let floor = floor_ms(&t.plan);
-    let mut s = format!("Plan: {}", plan_shape(&t.plan));
+    let mut s = match t.foreign {
+        None => format!("Plan: {}", plan_shape(&t.plan)),
+        Some(f) => format!(
+            "Plan: {} requests to {}, {}",
+            int(t.plan.requests),
+            code(&f.url),
+            foreign_shape(&t.plan)
+        ),
+    };
     if floor > 0.0 {
-        let _ = write!(s, "; floor {}", duration_ms(floor));
+        let what = if t.foreign.is_some() {
+            " (the server's known delay)"
+        } else {
+            ""
+        };
+        let _ = write!(s, "; floor {}{what}", duration_ms(floor));
     }
     s.push('.');
+    if let Some(f) = t.foreign {
+        let server = match &f.software {
+            Some(sw) => format!("a local {sw}, started by the harness for the workload"),
+            None => "the user's own server".into(),
+        };
+        let checked = match f.echo {
+            Echo::Args => {
+                "a 2xx, the JSON body decoded by each client's own JSON API, and the \
+                 query httpbin echoes (`args`) matching each request's index"
+            }
+            Echo::Nothing if t.plan.format == fanout_core::Format::Json => {
+                "a 2xx and a body each client's own JSON API decodes; content not verified \
+                 (foreign server)"
+            }
+            Echo::Nothing => "a 2xx, the body read whole; content not verified (foreign server)",
+        };
+        let _ = write!(
+            s,
+            " Against a foreign server, {server}: checked are {checked}. It has no counters the \
+             harness can read, so the columns the project's server counts — connections, \
+             streams, TLS handshakes, and RSS per in-flight request (which divides by its count \
+             of requests in flight) — are empty rather than guessed."
+        );
+    }
     s
+}
+
+/// A foreign plan in words without what is not sent (delay, body size).
+fn foreign_shape(plan: &fanout_core::Plan) -> String {
+    let mut parts = vec![match plan.format {
+        fanout_core::Format::Json => "JSON decoded".to_string(),
+        fanout_core::Format::Bytes => "bodies read whole".to_string(),
+    }];
+    parts.push(match plan.concurrency {
+        Some(c) if c < plan.requests => format!("{} at once", int(c)),
+        _ => "all at once".to_string(),
+    });
+    if !plan.keep_alive {
+        parts.push("no keep-alive".into());
+    }
+    if plan.tls {
+        parts.push("HTTPS".into());
+    }
+    if plan.protocol != Protocol::Auto {
+        parts.push(crate::format::protocol(plan.protocol).to_string());
+    }
+    parts.join(", ")
 }
 
 /// A plan's whole section: the plan, its table, the notes (when `notes`),

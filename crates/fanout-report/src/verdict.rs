@@ -70,11 +70,16 @@ impl Decision<'_> {
     }
 }
 
-/// The verdict of every scenario the presets declare, in report order.
+/// The verdict of every scenario the presets declare, in report order (the
+/// one against the user's own server only when the results have it).
 pub(crate) fn verdicts<'r>(r: &'r Report<'r>) -> Vec<ScenarioVerdict<'r>> {
     let workloads = r.workloads();
     WORKLOADS
         .iter()
+        .filter(|w| {
+            w.server != fanout_core::workload::Server::Url
+                || workloads.iter().any(|(id, _, _)| *id == w.id)
+        })
         .map(|w| {
             let last = workloads
                 .iter()

@@ -4,15 +4,17 @@
 //! pages (a table with measured, skipped, unsupported and failed rows and
 //! a tie at the top, HTTPS tables, the HTTP/1.1 × HTTP/2 side-by-side
 //! table), the idioms page, the harness overhead, the project README
-//! block, results.csv, a comparison with every verdict, and a table merged
-//! from two hosts. Regenerate with `INSTA_UPDATE=always cargo test -p
+//! block, results.csv, a comparison with every verdict, a table merged
+//! from two hosts, and tables against foreign servers (httpbin's echo
+//! verified; the user's HTTPS server, content not verified, no counters). Regenerate with `INSTA_UPDATE=always cargo test -p
 //! fanout-report` and review the `.snap` files.
 
 mod common;
 
 use common::{file, results, results_on, section};
+use fanout_core::Echo;
 use fanout_report::{comparison_markdown, render};
-use fanout_results::{Cell, CellStatus, Results, Verdict, compare, merge};
+use fanout_results::{Cell, CellStatus, ForeignServer, Results, Verdict, compare, merge};
 use insta::assert_snapshot;
 
 fn page(name: &str) -> String {
@@ -212,5 +214,69 @@ fn a_table_merged_from_two_hosts() {
     assert_snapshot!(
         "merged_environment",
         section(&file(&files, "methods.md"), "## Environment")
+    );
+}
+
+/// The synthetic sweep of `httpbin` and of `url` (over HTTPS), as the
+/// harness records runs against foreign servers: the server named on each
+/// cell, no counters in any repeat.
+fn foreign_results() -> Results {
+    let mut r = results_on("bench-a", &["httpbin", "url"]);
+    for cell in &mut r.cells {
+        let (url, software, echo) = if cell.workload == "httpbin" {
+            (
+                "http://127.0.0.1:40001/delay/1?i={i}",
+                Some(
+                    "httpbin 0.10.4 under gunicorn 27.0.1 (gthread: 1 worker × 16 threads)".into(),
+                ),
+                Echo::Args,
+            )
+        } else {
+            ("https://127.0.0.1:8443/items/{i}", None, Echo::Nothing)
+        };
+        cell.foreign = Some(ForeignServer {
+            url: url.into(),
+            software,
+            echo,
+        });
+        if let CellStatus::Done { repeats } = &mut cell.status {
+            for rep in repeats {
+                rep.server = None;
+                rep.target = url.into();
+                if echo == Echo::Nothing {
+                    rep.summary.verified = 0;
+                }
+            }
+        }
+    }
+    r
+}
+
+#[test]
+fn a_table_against_a_foreign_server() {
+    // httpbin: the echo verified, the floor its known delay; the user's own
+    // HTTPS server: content not verified, the counted columns empty.
+    let mut r = foreign_results();
+    let no_tls: Vec<String> = r
+        .rows
+        .iter()
+        .filter(|row| row.tls.is_none())
+        .map(|row| row.id.clone())
+        .collect();
+    for cell in r.cells.iter_mut().filter(|c| c.workload == "url") {
+        cell.plan.tls = true;
+        if no_tls.contains(&cell.row) {
+            cell.status = CellStatus::Unsupported {
+                reason: "the client has no TLS stack here".into(),
+            };
+        }
+    }
+    let files = render(&r).expect("renders").files;
+    assert_snapshot!("foreign_httpbin", file(&files, "workloads/httpbin.md"));
+    assert_snapshot!("foreign_url", file(&files, "workloads/url.md"));
+    let verdict = section(&file(&files, "README.md"), "## Verdict");
+    assert!(
+        verdict.contains("your own API") && verdict.contains("httpbin"),
+        "{verdict}"
     );
 }

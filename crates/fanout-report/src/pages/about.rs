@@ -145,6 +145,7 @@ pub(crate) fn rows(out: &mut String, r: &Report<'_>) {
             "Runtime",
             "Client",
             "TLS",
+            "Roots without a CA",
             "Model",
             "Idiom",
             "Held to",
@@ -154,7 +155,7 @@ pub(crate) fn rows(out: &mut String, r: &Report<'_>) {
         ]
         .map(String::from)
         .to_vec(),
-        9,
+        10,
     );
     for row in &r.rows {
         if !described(row) {
@@ -169,6 +170,7 @@ pub(crate) fn rows(out: &mut String, r: &Report<'_>) {
             row.runtime.clone(),
             row.client.clone(),
             row.tls.clone().unwrap_or_else(|| "none".into()),
+            row.roots.clone().unwrap_or_else(|| NONE.into()),
             row.model.as_str().into(),
             row.idiom.as_str().into(),
             protocols(&row.protocols),
@@ -182,8 +184,11 @@ pub(crate) fn rows(out: &mut String, r: &Report<'_>) {
         out,
         "## Rows\n\n{}; *(reference)* rows are programs from outside Rust, measured the same \
          way; *(tuned)* rows change an idiomatic row's settings (listed). Held to: the HTTP \
-         versions the client can be forced to (every row can be asked for its default). Idle \
-         RSS: peak RSS of the row's process on a one-request plan{}.\n\n{}",
+         versions the client can be forced to (every row can be asked for its default). Roots \
+         without a CA: what the client trusts for HTTPS when it is given no CA (a foreign server \
+         given with `--url` and no `--ca`) — its usual roots; with a CA, that CA is the only root, \
+         and certificate verification is always on. Idle RSS: peak RSS of the row's process on a \
+         one-request plan{}.\n\n{}",
         plural(r.rows.len() as u64, "row"),
         if r.multi_host {
             format!(", measured on {}", code(&r.results.environment.host))

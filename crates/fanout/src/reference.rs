@@ -48,6 +48,9 @@ pub struct Program {
     pub client: &'static str,
     /// The TLS stack.
     pub tls: &'static str,
+    /// The roots it trusts for HTTPS when the target gives no CA (a foreign
+    /// server): the client's default.
+    pub roots: &'static str,
     /// How it runs requests.
     pub model: Model,
     /// The loop.
@@ -75,6 +78,7 @@ pub static PROGRAMS: [Program; 8] = [
         runtime_detail: "",
         client: "requests (one Session)",
         tls: "Python ssl (OpenSSL)",
+        roots: "certifi's bundle (requests' default, verify=True)",
         model: Model::Sequential,
         idiom: Idiom::Loop,
         protocols: HTTP1_ONLY,
@@ -89,6 +93,7 @@ pub static PROGRAMS: [Program; 8] = [
         runtime_detail: "",
         client: "requests (Session per thread)",
         tls: "Python ssl (OpenSSL)",
+        roots: "certifi's bundle (requests' default, verify=True)",
         model: Model::Threads,
         idiom: Idiom::ThreadPoolExecutor,
         protocols: HTTP1_ONLY,
@@ -103,6 +108,7 @@ pub static PROGRAMS: [Program; 8] = [
         runtime_detail: "",
         client: "aiohttp (one ClientSession)",
         tls: "Python ssl (OpenSSL)",
+        roots: "OpenSSL's default paths, the OS store (ssl.create_default_context(), aiohttp's default)",
         model: Model::Async,
         idiom: Idiom::AsyncioGather,
         protocols: HTTP1_ONLY,
@@ -117,6 +123,7 @@ pub static PROGRAMS: [Program; 8] = [
         runtime_detail: "asyncio on uvloop",
         client: "aiohttp (one ClientSession)",
         tls: "Python ssl (OpenSSL)",
+        roots: "OpenSSL's default paths, the OS store (ssl.create_default_context(), aiohttp's default)",
         model: Model::Async,
         idiom: Idiom::AsyncioGather,
         protocols: HTTP1_ONLY,
@@ -131,6 +138,7 @@ pub static PROGRAMS: [Program; 8] = [
         runtime_detail: "",
         client: "httpx (one AsyncClient; h2 for HTTP/2)",
         tls: "Python ssl (OpenSSL)",
+        roots: "certifi's bundle (httpx's default, verify=True)",
         model: Model::Async,
         idiom: Idiom::AsyncioGather,
         protocols: ANY_PROTOCOL,
@@ -145,6 +153,7 @@ pub static PROGRAMS: [Program; 8] = [
         runtime_detail: "",
         client: "fetch (undici, built in)",
         tls: "Node.js tls (OpenSSL)",
+        roots: "Node.js's bundled Mozilla roots (fetch's default)",
         model: Model::Async,
         idiom: Idiom::PromiseAll,
         protocols: HTTP1_ONLY,
@@ -159,6 +168,7 @@ pub static PROGRAMS: [Program; 8] = [
         runtime_detail: "",
         client: "net/http (one Client, default Transport)",
         tls: "Go crypto/tls",
+        roots: "the OS store (crypto/x509's system roots, net/http's default)",
         model: Model::GreenThreads,
         idiom: Idiom::Goroutines,
         protocols: GO_PROTOCOLS,
@@ -173,6 +183,7 @@ pub static PROGRAMS: [Program; 8] = [
         runtime_detail: "",
         client: "net/http (one Client, MaxIdleConnsPerHost = the bound)",
         tls: "Go crypto/tls",
+        roots: "the OS store (crypto/x509's system roots, net/http's default)",
         model: Model::GreenThreads,
         idiom: Idiom::Goroutines,
         protocols: GO_PROTOCOLS,
@@ -319,6 +330,7 @@ impl Program {
         };
         let mut d = Description::new(runtime, self.client, self.model)
             .with_tls(self.tls)
+            .with_roots(self.roots)
             .with_idiom(self.idiom)
             .with_protocols(if self.protocols.is_empty() {
                 AUTO_ONLY

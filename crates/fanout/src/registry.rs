@@ -201,6 +201,19 @@ mod tests {
     }
 
     #[test]
+    fn every_row_with_tls_names_its_roots_without_a_ca() {
+        for r in all() {
+            let d = r.describe();
+            assert_eq!(
+                d.tls.is_some(),
+                d.roots.is_some_and(|s| !s.is_empty()),
+                "{}: a row with a TLS stack says what it trusts without a CA (Description::roots)",
+                r.id()
+            );
+        }
+    }
+
+    #[test]
     fn unknown_ids_list_the_known_ones() {
         let msg = find("nope").err().unwrap().to_string();
         assert!(

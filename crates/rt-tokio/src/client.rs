@@ -65,9 +65,9 @@ impl Client {
     /// `with_native_roots`); none for the cleartext-only ureq-proto client.
     pub fn roots(self) -> Option<&'static str> {
         match self {
-            Client::Reqwest => Some(
-                "the OS store (rustls-platform-verifier 0.7, reqwest's default; on Linux it reads the OS store with rustls-native-certs)",
-            ),
+            Client::Reqwest => {
+                Some("the OS store (rustls-platform-verifier 0.7, reqwest's default)")
+            }
             Client::Hyper | Client::HyperTuned => Some(fanout_core::tls::NATIVE_ROOTS),
             Client::Lean => None,
         }

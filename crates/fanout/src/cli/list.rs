@@ -1,5 +1,6 @@
 //! `fanout list`: every row with what it is, the workloads it runs on, and,
-//! under the table, what each tuned row changes from its client's defaults.
+//! under the table, what each tuned row changes from its client's defaults
+//! and which trust roots each row uses for HTTPS when given no CA.
 
 use std::io::Write;
 
@@ -89,5 +90,24 @@ pub fn list() -> anyhow::Result<i32> {
         "\nruns on: all = every workload; idioms, http2, memory = only the workloads \
          where that setting can matter (the sweep says so in the other cells)"
     )?;
+    // Grouped by roots, in row order.
+    let mut roots: Vec<(&str, Vec<&str>)> = Vec::new();
+    for row in &all {
+        let Some(r) = row.describe().roots else {
+            continue;
+        };
+        match roots.iter_mut().find(|(k, _)| *k == r) {
+            Some((_, ids)) => ids.push(row.id()),
+            None => roots.push((r, vec![row.id()])),
+        }
+    }
+    writeln!(
+        out,
+        "\ntrust roots for HTTPS without a CA (--url https://… without --ca); given a CA, \
+         every row trusts that CA alone, and verification is always on:"
+    )?;
+    for (r, ids) in roots {
+        writeln!(out, "  {r}: {}", ids.join(", "))?;
+    }
     Ok(0)
 }

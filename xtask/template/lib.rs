@@ -9,10 +9,10 @@
 
 use std::sync::Arc;
 
-use fanout_core::drive::{self, ThreadPool};
+use fanout_core::drive::ThreadPool;
 use fanout_core::{
-    Description, Document, ErrorKind, FetchError, Fetched, Idiom, Model, Outcome, Plan, Request,
-    Response, Row, Session, StartError, Target,
+    BodyAs, Description, Document, ErrorKind, FetchError, Fetched, Idiom, Model, Outcome, Plan,
+    Request, Response, Row, Session, StartError, Target,
 };
 
 /// Workers in the pool.
@@ -37,21 +37,27 @@ impl Row for {Type} {
     fn describe(&self) -> Description {
         Description::new(format!("fixed pool of {WORKERS} threads"), "ureq", Model::Threads)
             .with_tls("rustls 0.23 (ring)")
+            .with_roots("webpki-roots 1.0 (Mozilla's roots, compiled in; ureq's default)")
             .with_idiom(Idiom::ThreadPool)
             .with_max_concurrency(WORKERS as u64)
     }
 
     fn start(&self, target: &Target) -> Result<Box<dyn Session>, StartError> {
-        // The target's CA is the only root the client trusts.
+        // The target's CA is the only root the client trusts; without one
+        // (a foreign server), the client's usual roots (`with_roots`).
         use ureq::tls::{Certificate, RootCerts, TlsConfig};
-        let roots = match target.ca_pem() {
-            Ok(pem) => vec![Certificate::from_pem(&pem).map_err(|e| StartError(e.to_string()))?],
-            Err(_) => Vec::new(),
+        let roots = match &target.ca {
+            Some(_) => {
+                let pem = target.ca_pem().map_err(StartError)?;
+                let ca = Certificate::from_pem(&pem).map_err(|e| StartError(e.to_string()))?;
+                RootCerts::Specific(Arc::new(vec![ca]))
+            }
+            None => RootCerts::WebPki,
         };
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_idle_connections_per_host(WORKERS)
-            .tls_config(TlsConfig::builder().root_certs(RootCerts::Specific(Arc::new(roots))).build())
+            .tls_config(TlsConfig::builder().root_certs(roots).build())
             .build()
             .into();
         Ok(Box::new({Type}Session {
@@ -75,8 +81,9 @@ impl Session for {Type}Session {
     }
 }
 
-/// One GET: the status, then the body read whole or the JSON document
-/// decoded with the client's own JSON API; every error classified.
+/// One GET: the status, then the body read whole or decoded with the
+/// client's own JSON API (core's document, or any JSON value from a foreign
+/// server: `req.body_as` says which); every error classified.
 fn fetch(agent: &ureq::Agent, req: &Request) -> Fetched {
     let mut rb = agent.get(&*req.url);
     if !req.keep_alive {
@@ -89,12 +96,14 @@ fn fetch(agent: &ureq::Agent, req: &Request) -> Fetched {
         .call()
         .map_err(|e| classify(e).map_kind(ErrorKind::in_head))?;
     let status = resp.status().as_u16();
-    if req.decode_json(status) {
-        let doc: Document = resp
-            .body_mut()
-            .read_json()
-            .map_err(|e| classify(e).map_kind(ErrorKind::in_body))?;
-        return Ok(Response::json(status, doc));
+    let err = |e| classify(e).map_kind(ErrorKind::in_body);
+    match req.body_as(status) {
+        BodyAs::Document => {
+            let doc: Document = resp.body_mut().read_json().map_err(err)?;
+            return Ok(Response::json(status, doc));
+        }
+        BodyAs::Value => return Ok(Response::value(status, resp.body_mut().read_json().map_err(err)?)),
+        BodyAs::Bytes => {}
     }
     let body = resp
         .body_mut()

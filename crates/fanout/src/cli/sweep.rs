@@ -23,7 +23,8 @@ pub(crate) struct SweepArgs {
     rows: Vec<String>,
     /// Only these workloads (comma-separated: demo, latency, throughput,
     /// c10k, payload, faults, scaling, api, tls-handshake, json, h2,
-    /// api-wan, h2-wan; default: all).
+    /// api-wan, h2-wan, httpbin; default: all of them; `url` runs with
+    /// --url only).
     #[arg(long, value_delimiter = ',')]
     workloads: Vec<String>,
     /// Measured repeats per cell, after one warm-up; they run round-robin

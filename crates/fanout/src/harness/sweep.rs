@@ -205,6 +205,16 @@ fn run_group(
             failed: None,
         })
         .collect();
+    // A workload server that cannot start here (no Python for httpbin):
+    // its cells cannot run, and say why, without spending their runs.
+    let cannot = match &foreign {
+        Some(Err(why)) => {
+            progress.advance(running.len() as u64 * runs_per_cell(options, group));
+            running.clear();
+            Some(why.clone())
+        }
+        _ => None,
+    };
     struct Beside {
         generator: Generator,
         ready: Result<Ready, String>,
@@ -304,6 +314,9 @@ fn run_group(
             },
             Decision::Unsupported { reason } => CellStatus::Unsupported {
                 reason: reason.clone(),
+            },
+            Decision::Run if cannot.is_some() => CellStatus::Unsupported {
+                reason: cannot.clone().unwrap_or_default(),
             },
             Decision::Run => {
                 let r = running

@@ -8,8 +8,9 @@ use, so `fanout` can send the tutorials' exact call to it:
     python httpbin_server.py --threads 64
 
 It binds 127.0.0.1 on a free port, prints `http://127.0.0.1:PORT` on stdout
-once it accepts connections, and stops when its stdin closes (the harness
-holds the other end, so the server never outlives it) or on SIGTERM.
+once its worker has loaded the app (so no request waits for Flask to
+import), and stops when its stdin closes (the harness holds the other end,
+so the server never outlives it) or on SIGTERM.
 
 httpbin's `/delay/N` sleeps in the request's thread, so the server's own
 concurrency must not cap the fan-out: gunicorn's threaded worker (`gthread`),
@@ -49,6 +50,7 @@ class HttpbinServer(BaseApplication):
             "loglevel": "warning",
             "control_socket_disable": True,
             "when_ready": self.ready,
+            "post_worker_init": self.worker_ready,
         }
         for key, value in settings.items():
             self.cfg.set(key, value)
@@ -59,10 +61,15 @@ class HttpbinServer(BaseApplication):
         return httpbin.app
 
     @staticmethod
-    def ready(arbiter):
-        """Prints the address once gunicorn listens; stops when stdin closes."""
-        host, port = arbiter.LISTENERS[0].sock.getsockname()[:2]
+    def worker_ready(worker):
+        """In the worker, the app loaded: prints the address (the first line
+        the harness reads; a restarted worker's repeat is not read)."""
+        host, port = worker.sockets[0].getsockname()[:2]
         print(f"http://{host}:{port}", flush=True)
+
+    @staticmethod
+    def ready(arbiter):
+        """In the master, listening: stops gunicorn when stdin closes."""
 
         def watch_stdin():
             sys.stdin.read()  # returns at EOF: the parent is gone

@@ -365,7 +365,7 @@ pub const WORKLOADS: [Workload; 15] = [
         quick: Quick::Keep,
         ..preset(
             "httpbin",
-            "the tutorials' own call against their own service: 5 × GET /delay/1?i={i} at once to a local httpbin (the PyPI package under gunicorn), JSON decoded by each client's JSON API, a 100 ms heartbeat; httpbin echoes each query, so every body is verified; the floor is 1 s, a loop takes 5 s",
+            "the tutorials' own call against their own service: 5 × GET /delay/1?i={i} at once to a local httpbin (the PyPI package under gunicorn), JSON decoded by each client's JSON API, a 100 ms heartbeat; httpbin echoes each query, so every body is verified; the floor is 1 s, a loop takes 5 s; a run costs a second at least, so each cell has one measured repeat after its warm-up (the budget of `cargo bench`)",
             (
                 "the tutorials' call: a few httpbin /delay/1 at once while a ticker keeps time",
                 Metric::Wall,

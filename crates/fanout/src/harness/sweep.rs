@@ -54,7 +54,7 @@ pub fn sweep(
     }
     let tools = tools(options, workloads);
     let installed: Vec<_> = tools.iter().map(|t| t.generator).collect();
-    let groups = jobs::groups(
+    let mut groups = jobs::groups(
         rows,
         &unavailable,
         &installed,
@@ -62,6 +62,15 @@ pub fn sweep(
         options.quick,
         options.cell_budget,
     );
+    // A server started by hand emulates one round trip: the plans of
+    // another cannot run against it, and their cells say so.
+    if let Some(rtt_ms) = options.remote_rtt_ms {
+        for g in &mut groups {
+            if let Some(why) = super::server::rtt_mismatch(rtt_ms, g.plan.rtt) {
+                g.cannot_run(&why);
+            }
+        }
+    }
     let per_cell = u64::from(!options.quick) + u64::from(options.repeats);
     let overhead_runs = overhead::runs(options, workloads);
     let total = unavailable.iter().filter(|u| u.is_none()).count() as u64

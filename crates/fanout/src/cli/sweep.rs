@@ -12,7 +12,7 @@ use crate::harness::{self, Options};
 #[derive(Debug, Args)]
 pub(crate) struct SweepArgs {
     /// A smoke run of everything in about 3 minutes: one repeat, N of 100 or
-    /// more divided by 10 (`scaling` without N = 10 000), a 5 s cell
+    /// more divided by 10 (`scaling` without its largest N), a 5 s cell
     /// budget, no load generators' repeats and no overhead benchmark.
     #[arg(long)]
     quick: bool,

@@ -109,9 +109,10 @@ pub(crate) fn section(out: &mut String, results: &Results, multi_host: bool) {
          the way a user would, alternately against one server, each run in a child process of \
          its own. Driver ÷ bare is the ratio of the medians, with the least and greatest ratio \
          of a pair in brackets; a target is met when the ratio of the medians is at most the \
-         target. Targets: wall ≤ {}×, CPU ≤ {}×.\n",
+         target. Targets: wall ≤ {}×, CPU ≤ {}×, memory per in-flight request ≤ {}×.\n",
         ratio2(WALL_TARGET),
-        ratio2(CPU_TARGET)
+        ratio2(CPU_TARGET),
+        ratio2(MEMORY_TARGET)
     );
     if results.overhead.is_empty() {
         let why = if results.settings.quick {

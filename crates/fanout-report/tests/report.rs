@@ -169,7 +169,7 @@ fn odd_numbers_do_not_panic() {
             .iter()
             .any(|(_, b)| String::from_utf8_lossy(b).contains("*no repeats*"))
     );
-    let c = compare(&r, &results(), 5.0, fanout_results::noise::DEFAULT_ALPHA);
+    let c = compare(&r, &results(), &fanout_results::CompareSettings::new(5.0));
     assert!(!fanout_report::comparison_markdown(&c).is_empty());
 }
 
@@ -277,13 +277,13 @@ fn compare_matches_by_host_once_merged() {
         results_on("bench-b", &["demo"]),
     ])
     .unwrap();
-    let same = compare(&merged, &merged, 5.0, fanout_results::noise::DEFAULT_ALPHA);
+    let same = compare(&merged, &merged, &fanout_results::CompareSettings::new(5.0));
     assert!(same.differs.is_empty());
     assert!(same.changes.iter().all(|c| c.host.is_some()));
     assert!(same.slower().is_empty());
     // A single host's set against the merged one: its cells match that host's.
     let single = results_on("bench-a", &["demo"]);
-    let c = compare(&single, &merged, 5.0, fanout_results::noise::DEFAULT_ALPHA);
+    let c = compare(&single, &merged, &fanout_results::CompareSettings::new(5.0));
     let only_new = c
         .changes
         .iter()
@@ -302,7 +302,7 @@ fn compare_matches_by_host_once_merged() {
     b.environment.rustc = "rustc 1.91.0".into();
     let newer = merge(vec![results_on("bench-a", &["demo"]), b]).unwrap();
     assert_eq!(
-        compare(&merged, &newer, 5.0, fanout_results::noise::DEFAULT_ALPHA).differs,
+        compare(&merged, &newer, &fanout_results::CompareSettings::new(5.0)).differs,
         ["on `bench-b`, rustc: `rustc 1.90.0` → `rustc 1.91.0`"]
     );
 }

@@ -14,6 +14,7 @@ mod common;
 use common::{file, results, results_on, section};
 use fanout_core::Echo;
 use fanout_report::{comparison_markdown, render};
+use fanout_results::noise::Change;
 use fanout_results::{Cell, CellStatus, ForeignServer, Results, Verdict, compare, merge};
 use insta::assert_snapshot;
 
@@ -178,22 +179,65 @@ pub fn old_and_new() -> (Results, Results) {
 #[test]
 fn a_comparison_with_every_verdict() {
     let (old, new) = old_and_new();
-    let c = compare(&old, &new, 5.0, fanout_results::noise::DEFAULT_ALPHA);
+    let c = compare(&old, &new, &fanout_results::CompareSettings::new(5.0));
     assert_snapshot!(comparison_markdown(&c));
     let slower: Vec<String> = c.slower().iter().map(|c| c.name()).collect();
     assert_eq!(slower, ["`tokio-hyper-tuned` · `latency`"]);
     let names = |v| -> Vec<String> { c.with(v).iter().map(|c| c.name()).collect() };
     assert_eq!(
-        names(Verdict::Faster),
+        names(Verdict::Judged(Change::Faster)),
         ["`tokio-reqwest-join-set` · `throughput`"]
     );
     assert_eq!(
-        names(Verdict::Unclear),
+        names(Verdict::Judged(Change::Unclear)),
         [
             "`threads-ureq` · `json`",
             "`tokio-reqwest-buffer-unordered` · `c10k`"
         ]
     );
+}
+
+#[test]
+fn a_change_to_most_rows_is_told_from_drift_only_against_untouched_rows() {
+    let old = results_on("bench-a", &["latency", "throughput", "c10k", "json"]);
+    let mut new = old.clone();
+    let jitter = [1.004, 0.995, 1.01, 0.99, 1.006, 0.997, 1.002, 0.993];
+    let untouched = ["sequential-ureq", "threads-ureq", "python-aiohttp-gather"];
+    for (i, c) in new.cells.iter_mut().enumerate() {
+        let slowed = if untouched.contains(&c.row.as_str()) {
+            1.0
+        } else {
+            1.3
+        };
+        scale(c, &[slowed * jitter[i % jitter.len()]]);
+    }
+    // Every row calibrating: most rows moved, so the plans moved as a whole
+    // and the gate must not pass them, though no cell is slower.
+    let all = compare(&old, &new, &fanout_results::CompareSettings::new(5.0));
+    assert!(all.slower().is_empty());
+    assert_eq!(
+        all.moved_as_a_whole().len(),
+        all.drifts.len(),
+        "{:?}",
+        all.drifts
+    );
+    assert!(comparison_markdown(&all).contains("**Moved as a whole**"));
+    // Against the rows the change cannot touch: every other measured cell
+    // is slower, and nothing moved as a whole.
+    let settings = fanout_results::CompareSettings {
+        drift_from: untouched.map(String::from).to_vec(),
+        ..fanout_results::CompareSettings::new(5.0)
+    };
+    let c = compare(&old, &new, &settings);
+    assert!(c.moved_as_a_whole().is_empty());
+    for change in c.changes.iter().filter(|c| c.evidence.is_some()) {
+        let want = if untouched.contains(&change.row.as_str()) {
+            Change::Same
+        } else {
+            Change::Slower
+        };
+        assert_eq!(change.verdict, Verdict::Judged(want), "{}", change.name());
+    }
 }
 
 #[test]

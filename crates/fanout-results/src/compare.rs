@@ -13,7 +13,8 @@ use std::fmt::Write as _;
 
 use crate::model::{Cell, CellStatus, Environment, Results};
 use crate::noise::Drift;
-use crate::verdict::{Evidence, Side, Verdict, verdicts};
+use crate::noise::{Change, Judged};
+use crate::verdict::{Side, ToJudge, Verdict, verdicts};
 
 /// A plan of a comparison: workload, label and (when matched by host) host.
 pub type PlanKey = (String, String, Option<String>);
@@ -25,6 +26,8 @@ pub struct Comparison {
     pub threshold_pct: f64,
     /// The family-wise error rate of the test over every cell compared.
     pub alpha: f64,
+    /// The calibration rows (`--drift-from`); empty: every row calibrated.
+    pub drift_from: Vec<String>,
     /// Each plan's drift (taken out of its cells' ratios) and noise.
     pub drifts: Vec<Drift<PlanKey>>,
     /// What differs between the two sets' environments and settings, one
@@ -51,12 +54,14 @@ pub struct CellChange {
     pub old: Side,
     /// The new side.
     pub new: Side,
-    /// New median wall ÷ old, when both were measured.
-    pub ratio: Option<f64>,
     /// The verdict.
     pub verdict: Verdict,
-    /// The figures behind it, when both sides were measured.
-    pub evidence: Option<Evidence>,
+    /// The figures behind it (ratio, drift, corrected ratio, t), when both
+    /// sides were measured.
+    pub evidence: Option<Judged>,
+    /// It calibrated its plan's drift and noise (see
+    /// [`crate::noise::Pair::calibrates`]).
+    pub calibrates: bool,
 }
 
 /// A cell's side.
@@ -69,12 +74,9 @@ fn side(cell: Option<&Cell>) -> Side {
         reason: reason.into(),
     };
     match (&cell.status, cell.derived()) {
-        (CellStatus::Done { repeats }, Some(d)) => Side::Measured {
-            median_ms: d.wall_ms,
-            min_ms: d.wall_min_ms,
-            max_ms: d.wall_max_ms,
-            walls: repeats.iter().map(|r| r.summary.wall_ms).collect(),
-        },
+        (CellStatus::Done { repeats }, Some(_)) => {
+            Side::Measured(repeats.iter().map(|r| r.summary.wall_ms).collect())
+        }
         (CellStatus::Done { .. }, None) => not("done without repeats", ""),
         (CellStatus::Skipped { reason, .. }, _) => not("skipped", reason),
         (CellStatus::Unsupported { reason }, _) => not("unsupported", reason),
@@ -100,11 +102,36 @@ fn keys(r: &Results, by_host: bool) -> Vec<(Key, &Cell)> {
     out
 }
 
+/// How to compare: the threshold (percent of the drift-corrected ratio a
+/// verdict needs), the family-wise error rate `alpha` of the test, and
+/// the calibration rows — the rows the change cannot touch, whose cells
+/// alone measure drift and noise (empty: every row's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Percent.
+    pub threshold_pct: f64,
+    /// E.g. [`crate::noise::DEFAULT_ALPHA`].
+    pub alpha: f64,
+    /// Row ids; empty = every row calibrates.
+    pub drift_from: Vec<String>,
+}
+
+impl Settings {
+    /// The threshold given, the default `alpha`, every row calibrating.
+    pub fn new(threshold_pct: f64) -> Settings {
+        Settings {
+            threshold_pct,
+            alpha: crate::noise::DEFAULT_ALPHA,
+            drift_from: Vec::new(),
+        }
+    }
+}
+
 /// Compares `new` against `old`: every cell of either, with a verdict
-/// ([`verdicts`], at family-wise error rate `alpha` — see
-/// [`crate::noise`]) where both sides were measured, and what differs
-/// between their environments.
-pub fn compare(old: &Results, new: &Results, threshold_pct: f64, alpha: f64) -> Comparison {
+/// ([`verdicts`] — see [`crate::noise`]) where both sides were measured,
+/// and what differs between their environments.
+pub fn compare(old: &Results, new: &Results, settings: &Settings) -> Comparison {
+    let (threshold_pct, alpha) = (settings.threshold_pct, settings.alpha);
     let by_host = old.is_merged() || new.is_merged();
     let (olds, news) = (keys(old, by_host), keys(new, by_host));
     let mut matched: Vec<(Key, Side, Side)> = Vec::new();
@@ -117,9 +144,22 @@ pub fn compare(old: &Results, new: &Results, threshold_pct: f64, alpha: f64) -> 
             matched.push((key.clone(), Side::Absent, side(Some(n))));
         }
     }
-    let plan = |k: &Key| -> PlanKey { (k.1.clone(), k.2.clone(), k.3.clone()) };
-    let cells: Vec<(PlanKey, &Side, &Side)> =
-        matched.iter().map(|(k, o, n)| (plan(k), o, n)).collect();
+    let plans: Vec<PlanKey> = matched
+        .iter()
+        .map(|(k, _, _)| (k.1.clone(), k.2.clone(), k.3.clone()))
+        .collect();
+    let calibrates =
+        |row: &str| settings.drift_from.is_empty() || settings.drift_from.iter().any(|r| r == row);
+    let cells: Vec<ToJudge<'_, PlanKey>> = matched
+        .iter()
+        .zip(&plans)
+        .map(|((k, old, new), group)| ToJudge {
+            group,
+            old,
+            new,
+            calibrates: calibrates(&k.0),
+        })
+        .collect();
     let judged = verdicts(&cells, threshold_pct, alpha);
     let mut changes: Vec<CellChange> = matched
         .iter()
@@ -131,32 +171,33 @@ pub fn compare(old: &Results, new: &Results, threshold_pct: f64, alpha: f64) -> 
             host: key.3.clone(),
             old: old.clone(),
             new: new.clone(),
-            ratio: evidence.map(|e| e.ratio),
             verdict,
             evidence,
+            calibrates: calibrates(&key.0),
         })
         .collect();
     // By effect: slower, then same, then faster, each by ratio with the
     // largest slowdown first; the cells without a ratio keep their order
     // after them.
     let rank = |c: &CellChange| match c.verdict {
-        Verdict::Slower => 0,
-        Verdict::Unclear => 1,
-        Verdict::Same => 2,
-        Verdict::Faster => 3,
+        Verdict::Judged(Change::Slower) => 0,
+        Verdict::Judged(Change::Unclear) => 1,
+        Verdict::Judged(Change::Same) => 2,
+        Verdict::Judged(Change::Faster) => 3,
         _ => 4,
     };
     changes.sort_by(|a, b| {
         rank(a)
             .cmp(&rank(b))
-            .then_with(|| match (a.ratio, b.ratio) {
-                (Some(x), Some(y)) => y.total_cmp(&x),
+            .then_with(|| match (a.evidence, b.evidence) {
+                (Some(x), Some(y)) => y.corrected.total_cmp(&x.corrected),
                 _ => std::cmp::Ordering::Equal,
             })
     });
     Comparison {
         threshold_pct,
         alpha,
+        drift_from: settings.drift_from.clone(),
         drifts: judged.drifts,
         differs: differs(old, new),
         changes,
@@ -182,12 +223,29 @@ impl CellChange {
 impl Comparison {
     /// The cells that got slower, largest slowdown first.
     pub fn slower(&self) -> Vec<&CellChange> {
-        self.with(Verdict::Slower)
+        self.with(Verdict::Judged(Change::Slower))
     }
 
     /// The cells with this verdict, in table order.
     pub fn with(&self, v: Verdict) -> Vec<&CellChange> {
         self.changes.iter().filter(|c| c.verdict == v).collect()
+    }
+
+    /// The plans whose calibration cells moved as a whole by more than
+    /// twice the threshold while every row calibrated: either the machine
+    /// drifted that much, or the change moved most rows of the plan, which
+    /// the drift correction would hide. Only rows named as untouched by
+    /// the change (`--drift-from`) can tell the two apart, so a gate
+    /// must not pass such a plan.
+    pub fn moved_as_a_whole(&self) -> Vec<&crate::noise::Drift<PlanKey>> {
+        if !self.drift_from.is_empty() {
+            return Vec::new();
+        }
+        let limit = 2.0 * self.threshold_pct.max(0.0) / 100.0;
+        self.drifts
+            .iter()
+            .filter(|d| (d.ratio - 1.0).abs() > limit)
+            .collect()
     }
 }
 

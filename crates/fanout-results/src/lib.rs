@@ -39,7 +39,7 @@ mod stability;
 pub mod summary;
 mod verdict;
 
-pub use compare::{CellChange, Comparison, PlanKey, compare};
+pub use compare::{CellChange, Comparison, PlanKey, Settings as CompareSettings, compare};
 pub use derive::{Derived, median};
 pub use injected::injected_errors;
 pub use merge::{Merged, merge, merge_noted};
@@ -50,4 +50,4 @@ pub use model::{
 pub use pool::pool;
 pub use stability::stability;
 pub use summary::{HeartbeatSummary, Latency, Summary};
-pub use verdict::{Evidence, Side, Verdict, Verdicts, verdicts};
+pub use verdict::{Side, ToJudge, Verdict, Verdicts, verdicts};

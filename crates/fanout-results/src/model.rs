@@ -69,6 +69,11 @@ pub struct Stability {
     pub agree: u64,
     /// The ones that flipped, one line each (`cell: a < b, then b < a`).
     pub flipped: Vec<String>,
+    /// A ranking also had to be beyond the table's between-sitting noise
+    /// (this fanout's rule); `false` in results written by an older fanout,
+    /// whose rankings needed the gap alone.
+    #[serde(default)]
+    pub beyond_noise: bool,
 }
 
 /// A load generator's figure on a workload.

@@ -40,9 +40,19 @@
 //! synthetic sweeps shaped like this machine's; the figures measured on
 //! real sweeps are in the README ("Compare runs").
 //!
-//! A plan with fewer than [`MIN_CELLS`] cells on both sides borrows drift
-//! and noise from all cells pooled ([`Basis::Pooled`]); with fewer than
-//! [`MIN_CELLS`] cells in all, there is nothing to measure drift against:
+//! Drift and noise are measured on **calibration cells**: by default every
+//! cell, which is right while fewer than half of a plan's cells changed
+//! (the median and the trimmed spread ignore the ones that did). A change
+//! that slows most rows of a plan — a new version of a library every row
+//! uses — would be taken for drift; so a comparison names the rows the
+//! change cannot touch (the reference programs in other languages, say:
+//! `fanout compare --drift-from`), and only their cells calibrate. Without
+//! them, a plan whose cells moved as a whole by more than twice the
+//! threshold is reported as such, and the gate does not pass it.
+//!
+//! A plan with fewer than [`MIN_CELLS`] calibration cells borrows drift
+//! and noise from all calibration cells pooled ([`Basis::Pooled`]); with
+//! fewer than [`MIN_CELLS`] in all, there is nothing to measure drift against:
 //! none is taken out, the cell's own repeats are the only noise, and the
 //! verdict says so ([`Basis::OwnRepeats`]). A cell with one repeat on a side
 //! is never beyond noise (at most unclear): one run has no spread of its own
@@ -55,6 +65,11 @@ use std::collections::BTreeMap;
 /// every cell.
 pub const MIN_CELLS: usize = 5;
 
+/// The fewest calibration cells of a plan from which its own noise is
+/// measured; below it, noise is pooled over every plan's calibration
+/// cells (each about its own plan's drift).
+pub const PLAN_NOISE_CELLS: usize = 12;
+
 /// Cells whose log ratio lies further than this many robust deviations
 /// (1.4826 × MAD) from the plan's drift are left out of its noise estimate.
 pub const OUTLIER_MADS: f64 = 4.0;
@@ -64,11 +79,17 @@ pub const OUTLIER_MADS: f64 = 4.0;
 pub const DEFAULT_ALPHA: f64 = 0.05;
 
 /// One cell measured on both sides: the plan it belongs to (cells of one
-/// plan share drift and noise) and the wall times of its repeats.
+/// plan share drift and noise), the wall times of its repeats, and whether
+/// it may measure drift and noise.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pair<G> {
     /// The plan (workload and label, and host when merged).
     pub group: G,
+    /// A calibration cell: one the change under test cannot have touched,
+    /// so its move is the machine's. By default every cell is (the
+    /// median is robust while fewer than half of a plan's cells changed);
+    /// `fanout compare --drift-from ROWS` names the rows that are.
+    pub calibrates: bool,
     /// Old wall times, one per repeat (positive).
     pub old: Vec<f64>,
     /// New wall times, one per repeat (positive).
@@ -92,9 +113,11 @@ pub enum Change {
 /// Where a cell's drift and noise were measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Basis {
-    /// On the cells of its own plan.
+    /// On the calibration cells of its own plan.
     Plan,
-    /// On every cell compared, pooled (its plan had fewer than [`MIN_CELLS`]).
+    /// Noise on every plan's calibration cells pooled (its plan had fewer
+    /// than [`PLAN_NOISE_CELLS`]); drift on its own plan's when it had at
+    /// least [`MIN_CELLS`], else on all of them.
     Pooled,
     /// On nothing: fewer than [`MIN_CELLS`] cells in all, so no drift was
     /// taken out and only the cell's own repeats measure noise.
@@ -110,8 +133,8 @@ pub struct Judged {
     pub drift: f64,
     /// `ratio ÷ drift`: the cell's own change.
     pub corrected: f64,
-    /// The corrected log ratio in units of noise.
-    pub z: f64,
+    /// The corrected log ratio in units of noise (Student's t).
+    pub t: f64,
     /// The verdict.
     pub change: Change,
     /// Where drift and noise were measured.
@@ -125,6 +148,9 @@ pub struct Drift<G> {
     pub group: G,
     /// Cells of the plan measured on both sides.
     pub cells: usize,
+    /// Of those, the calibration cells its drift and noise were measured on
+    /// (when at least [`MIN_CELLS`]; else they were pooled over all plans').
+    pub calibration: usize,
     /// New ÷ old of the plan's typical cell (1.0: no drift, or none taken out).
     pub ratio: f64,
     /// The between-sitting noise of one cell, as a fraction (0.03 = 3 %).
@@ -145,7 +171,7 @@ pub struct Judgement<G> {
     pub drifts: Vec<Drift<G>>,
 }
 
-/// Judges every pair: drift and noise per plan, z, Holm's step at
+/// Judges every pair: drift and noise per plan, t, Holm's step at
 /// `alpha`, and the threshold (percent of the drift-corrected ratio).
 pub fn judge<G: Ord + Clone>(pairs: &[Pair<G>], threshold_pct: f64, alpha: f64) -> Judgement<G> {
     let cells: Vec<Option<Cell>> = pairs.iter().map(Cell::new).collect();
@@ -155,28 +181,18 @@ pub fn judge<G: Ord + Clone>(pairs: &[Pair<G>], threshold_pct: f64, alpha: f64) 
         .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
         .collect();
 
-    let mut by_group: BTreeMap<&G, Vec<f64>> = BTreeMap::new();
+    // Drift and noise come from the calibration cells; every cell is judged.
+    let mut cells_of: BTreeMap<&G, usize> = BTreeMap::new();
+    let mut calibration: BTreeMap<&G, Vec<f64>> = BTreeMap::new();
     for &(i, c) in &valid {
-        by_group
-            .entry(&pairs[i].group)
-            .or_default()
-            .push(c.log_ratio);
+        let g = &pairs[i].group;
+        *cells_of.entry(g).or_default() += 1;
+        let mine = calibration.entry(g).or_default();
+        if pairs[i].calibrates {
+            mine.push(c.log_ratio);
+        }
     }
-    let all: Vec<f64> = valid.iter().map(|(_, c)| c.log_ratio).collect();
-    let pooled = (all.len() >= MIN_CELLS).then(|| Scale::of(&all));
-    let scales: BTreeMap<&G, (Scale, Basis)> = by_group
-        .iter()
-        .map(|(g, v)| {
-            let s = if v.len() >= MIN_CELLS {
-                (Scale::of(v), Basis::Plan)
-            } else if let Some(p) = pooled {
-                (p, Basis::Pooled)
-            } else {
-                (Scale::NONE, Basis::OwnRepeats)
-            };
-            (*g, s)
-        })
-        .collect();
+    let scales = scales(&calibration);
 
     let threshold = if threshold_pct.is_finite() {
         threshold_pct.max(0.0) / 100.0
@@ -195,17 +211,17 @@ pub fn judge<G: Ord + Clone>(pairs: &[Pair<G>], threshold_pct: f64, alpha: f64) 
             Basis::Plan | Basis::Pooled => scale.df,
             Basis::OwnRepeats => c.own_df,
         };
-        let z = if sigma > 0.0 { r / sigma } else { 0.0 };
+        let t = if sigma > 0.0 { r / sigma } else { 0.0 };
         // A side of one repeat has no spread of its own to set against
         // the plan's: it is never beyond noise.
         if sigma > 0.0 && df > 0.0 && c.repeats_each >= 2 {
-            p_values.push((two_sided_p(z, df), i));
+            p_values.push((two_sided_p(t, df), i));
         }
         judged[i] = Some(Judged {
             ratio: c.log_ratio.exp(),
             drift: scale.drift.exp(),
             corrected: r.exp(),
-            z,
+            t,
             change: Change::Same,
             basis,
         });
@@ -230,7 +246,8 @@ pub fn judge<G: Ord + Clone>(pairs: &[Pair<G>], threshold_pct: f64, alpha: f64) 
         .iter()
         .map(|(g, (s, basis))| Drift {
             group: (*g).clone(),
-            cells: by_group[g].len(),
+            cells: cells_of[g],
+            calibration: calibration[g].len(),
             ratio: s.drift.exp(),
             noise: s.noise.exp_m1(),
             df: s.df,
@@ -326,26 +343,86 @@ impl Scale {
         df: 0.0,
     };
 
-    /// Drift: the median log ratio. Noise: the standard deviation of the
-    /// log ratios about it, leaving out those beyond [`OUTLIER_MADS`]
-    /// robust deviations (the cells that truly changed must not widen the
-    /// yardstick they are measured with).
-    fn of(log_ratios: &[f64]) -> Scale {
-        let drift = median(log_ratios);
-        let dev: Vec<f64> = log_ratios.iter().map(|r| (r - drift).abs()).collect();
+    /// Noise: the standard deviation of residuals (log ratios less their
+    /// plan's drift) fitted with `centres` drifts, leaving out those beyond
+    /// [`OUTLIER_MADS`] robust deviations (the cells that truly changed
+    /// must not widen the yardstick they are measured with).
+    fn spread(residuals: &[f64], centres: usize) -> (f64, f64) {
+        let dev: Vec<f64> = residuals.iter().map(|r| r.abs()).collect();
         let mad = 1.4826 * median(&dev);
         let kept: Vec<f64> = dev
             .into_iter()
             .filter(|d| mad == 0.0 || *d <= OUTLIER_MADS * mad)
             .collect();
-        let df = kept.len().saturating_sub(1) as f64;
+        let df = kept.len().saturating_sub(centres) as f64;
         let noise = if df > 0.0 {
             (kept.iter().map(|d| d * d).sum::<f64>() / df).sqrt()
         } else {
             0.0
         };
-        Scale { drift, noise, df }
+        (noise, df)
     }
+}
+
+/// Each plan's drift and noise from its calibration cells' log ratios.
+///
+/// Drift: the median of the plan's calibration cells when it has at least
+/// [`MIN_CELLS`], else the median of every calibration cell. Noise: the
+/// spread of the plan's own residuals when it has at least
+/// [`PLAN_NOISE_CELLS`] ([`Basis::Plan`]); else of every plan's residuals
+/// pooled ([`Basis::Pooled`]) — a few calibration rows a plan, many plans;
+/// with fewer than [`MIN_CELLS`] calibration cells in all, none
+/// ([`Basis::OwnRepeats`]).
+fn scales<'g, G: Ord>(calibration: &BTreeMap<&'g G, Vec<f64>>) -> BTreeMap<&'g G, (Scale, Basis)> {
+    let all: Vec<f64> = calibration.values().flatten().copied().collect();
+    if all.len() < MIN_CELLS {
+        return calibration
+            .keys()
+            .map(|g| (*g, (Scale::NONE, Basis::OwnRepeats)))
+            .collect();
+    }
+    let everywhere = median(&all);
+    let drift = |v: &[f64]| {
+        if v.len() >= MIN_CELLS {
+            median(v)
+        } else {
+            everywhere
+        }
+    };
+    let mut residuals = Vec::new();
+    let mut centres = 0;
+    for v in calibration.values().filter(|v| !v.is_empty()) {
+        let d = drift(v);
+        residuals.extend(v.iter().map(|x| x - d));
+        centres += usize::from(v.len() >= MIN_CELLS);
+    }
+    let (pooled_noise, pooled_df) = Scale::spread(&residuals, centres.max(1));
+    calibration
+        .iter()
+        .map(|(g, v)| {
+            let d = drift(v);
+            let (scale, basis) = if v.len() >= PLAN_NOISE_CELLS {
+                let own: Vec<f64> = v.iter().map(|x| x - d).collect();
+                let (noise, df) = Scale::spread(&own, 1);
+                (
+                    Scale {
+                        drift: d,
+                        noise,
+                        df,
+                    },
+                    Basis::Plan,
+                )
+            } else {
+                let s = Scale {
+                    drift: d,
+                    noise: pooled_noise,
+                    df: pooled_df,
+                };
+                (s, Basis::Pooled)
+            };
+            (*g, (scale, basis))
+        })
+        .collect()
 }
 
 fn median(v: &[f64]) -> f64 {
@@ -392,6 +469,7 @@ mod tests {
         let pairs: Vec<Pair<u8>> = (0..6)
             .map(|_| Pair {
                 group: 0,
+                calibrates: true,
                 old: vec![100.0; 3],
                 new: vec![104.0; 3],
             })
@@ -408,6 +486,7 @@ mod tests {
     fn too_few_cells_fall_back_to_the_pool_then_to_own_repeats() {
         let pair = |g, f: f64| Pair {
             group: g,
+            calibrates: true,
             old: vec![100.0, 101.0, 99.0],
             new: vec![100.0 * f, 101.0 * f, 99.0 * f],
         };
@@ -426,6 +505,7 @@ mod tests {
             judge(
                 &[Pair {
                     group: 0,
+                    calibrates: true,
                     old: vec![0.0],
                     new: vec![1.0]
                 }],

@@ -6,8 +6,9 @@
 //!
 //! The first set leads (its environment, settings and rows). Cells are
 //! matched by row, workload, label and host; a cell measured in several
-//! sets gets all their repeats, in order. Sets of different commits,
-//! schemas or plans are refused: that is not one side.
+//! sets gets all their repeats, in order; a cell that failed in any set
+//! is failed. Sets of different commits, `--quick` settings or plans are
+//! refused: that is not one side.
 
 use anyhow::bail;
 
@@ -60,8 +61,19 @@ pub fn pool(sets: Vec<Results>) -> anyhow::Result<Results> {
                 (CellStatus::Done { repeats }, CellStatus::Done { repeats: more }) => {
                     repeats.extend(more)
                 }
-                // Measured in a later sweep only: its repeats count.
-                (status, more @ CellStatus::Done { .. }) => *status = more,
+                // A cell that failed in any sitting failed: pooling must
+                // not hide it behind the sittings where it ran.
+                (CellStatus::Failed { .. }, _) => {}
+                (status, CellStatus::Failed { reason }) => {
+                    *status = CellStatus::Failed {
+                        reason: format!("in one of the pooled sweeps: {reason}"),
+                    }
+                }
+                // Not run in one sweep, measured in a later one: its repeats count.
+                (
+                    status @ (CellStatus::Skipped { .. } | CellStatus::Unsupported { .. }),
+                    more @ CellStatus::Done { .. },
+                ) => *status = more,
                 _ => {}
             }
         }
@@ -140,6 +152,16 @@ mod tests {
             .collect();
         assert_eq!(walls, [1.0, 2.0, 3.0]);
         assert_eq!(p.settings.repeats, 3);
+        let mut failed = set("a", &[]);
+        failed.cells[0].status = CellStatus::Failed {
+            reason: "the client was killed".into(),
+        };
+        let p = pool(vec![set("a", &[1.0]), failed]).unwrap();
+        assert!(
+            matches!(&p.cells[0].status, CellStatus::Failed { reason } if reason.contains("killed")),
+            "{:?}",
+            p.cells[0].status
+        );
         let e = pool(vec![set("a", &[1.0]), set("b", &[1.0])]).unwrap_err();
         assert!(e.to_string().contains("different commits"), "{e}");
         assert!(pool(Vec::new()).is_err());

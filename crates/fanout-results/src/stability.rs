@@ -49,6 +49,7 @@ pub fn stability(old: &Results, new: &Results, gap_pct: f64) -> Stability {
             if let Some((_, n)) = news.get(row) {
                 pairs.push(Pair {
                     group: key.clone(),
+                    calibrates: true,
                     old: o.clone(),
                     new: n.clone(),
                 });
@@ -106,5 +107,6 @@ pub fn stability(old: &Results, new: &Results, gap_pct: f64) -> Stability {
         rankings,
         agree,
         flipped,
+        beyond_noise: true,
     }
 }

@@ -5,24 +5,15 @@
 //! between-sitting noise measured on the plan's cells, Student's t and
 //! Holm's step over every cell compared.
 
-use crate::noise::{self, Basis, Change, Drift, Pair};
+use crate::noise::{self, Change, Drift, Judged, Pair};
 
 /// One side of a cell.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Side {
     /// No such cell in this set.
     Absent,
-    /// Measured: wall time over the repeats.
-    Measured {
-        /// Median, ms.
-        median_ms: f64,
-        /// Fastest repeat, ms.
-        min_ms: f64,
-        /// Slowest repeat, ms.
-        max_ms: f64,
-        /// Every repeat's wall, ms, in the order measured.
-        walls: Vec<f64>,
-    },
+    /// Measured: every repeat's wall, ms, in the order measured (never empty).
+    Measured(Vec<f64>),
     /// In the set but without figures.
     NotMeasured {
         /// `skipped`, `unsupported`, `failed`, or `done without repeats`.
@@ -33,27 +24,22 @@ pub enum Side {
 }
 
 impl Side {
-    /// Measured repeats (0 when not measured).
-    pub fn repeats(&self) -> usize {
-        match self {
-            Side::Measured { walls, .. } => walls.len(),
-            _ => 0,
-        }
+    /// The walls when measured: (median, fastest, slowest, repeats).
+    pub fn spread(&self) -> Option<(f64, f64, f64, usize)> {
+        let Side::Measured(walls) = self else {
+            return None;
+        };
+        let min = walls.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = walls.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Some((crate::median(walls.clone()), min, max, walls.len()))
     }
 }
 
 /// What became of a cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// Slower beyond noise and the threshold.
-    Slower,
-    /// Faster beyond noise and the threshold.
-    Faster,
-    /// Moved by more than the threshold, but not beyond noise: measure it
-    /// again with more repeats to tell.
-    Unclear,
-    /// Within the threshold.
-    Same,
+    /// Measured on both sides and judged.
+    Judged(Change),
     /// Only the old set has it.
     OnlyOld,
     /// Only the new set has it.
@@ -62,19 +48,18 @@ pub enum Verdict {
     NotComparable,
 }
 
-/// A measured cell's figures behind its verdict.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Evidence {
-    /// New median ÷ old median, as measured.
-    pub ratio: f64,
-    /// The drift of its plan taken out (new ÷ old of the plan's typical cell).
-    pub drift: f64,
-    /// `ratio ÷ drift`: the cell's own change.
-    pub corrected: f64,
-    /// The corrected change in units of noise (Student's t).
-    pub t: f64,
-    /// Where drift and noise were measured.
-    pub basis: Basis,
+/// One cell to decide: its plan (cells of one plan share drift and
+/// noise), both sides, and whether it calibrates (see [`Pair::calibrates`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ToJudge<'a, G> {
+    /// The plan.
+    pub group: &'a G,
+    /// The old side.
+    pub old: &'a Side,
+    /// The new side.
+    pub new: &'a Side,
+    /// A calibration cell.
+    pub calibrates: bool,
 }
 
 /// Every cell's verdict, and each plan's drift.
@@ -82,38 +67,38 @@ pub struct Evidence {
 pub struct Verdicts<G> {
     /// One per cell given, in order: the verdict and, for cells measured on
     /// both sides, the figures behind it.
-    pub cells: Vec<(Verdict, Option<Evidence>)>,
+    pub cells: Vec<(Verdict, Option<Judged>)>,
     /// Each plan's drift and noise.
     pub drifts: Vec<Drift<G>>,
 }
 
-/// Decides every cell: `(plan, old, new)` per cell, cells of one plan
-/// sharing drift and noise. A cell measured on both sides is judged by
+/// Decides every cell. A cell measured on both sides is judged by
 /// [`noise::judge`] at the threshold (percent of the drift-corrected
 /// ratio) and family-wise error rate `alpha`; the others say which side
 /// they lack.
 pub fn verdicts<G: Ord + Clone>(
-    cells: &[(G, &Side, &Side)],
+    cells: &[ToJudge<'_, G>],
     threshold_pct: f64,
     alpha: f64,
 ) -> Verdicts<G> {
     let mut pairs = Vec::new();
     let mut at = Vec::new();
-    for (i, (g, old, new)) in cells.iter().enumerate() {
-        if let (Side::Measured { walls: o, .. }, Side::Measured { walls: n, .. }) = (old, new) {
+    for (i, c) in cells.iter().enumerate() {
+        if let (Side::Measured(o), Side::Measured(n)) = (c.old, c.new) {
             at.push(i);
             pairs.push(Pair {
-                group: g.clone(),
+                group: c.group.clone(),
+                calibrates: c.calibrates,
                 old: o.clone(),
                 new: n.clone(),
             });
         }
     }
     let judged = noise::judge(&pairs, threshold_pct, alpha);
-    let mut out: Vec<(Verdict, Option<Evidence>)> = cells
+    let mut out: Vec<(Verdict, Option<Judged>)> = cells
         .iter()
-        .map(|(_, old, new)| {
-            let v = match (old, new) {
+        .map(|c| {
+            let v = match (c.old, c.new) {
                 (Side::Absent, Side::Absent) => Verdict::NotComparable,
                 (_, Side::Absent) => Verdict::OnlyOld,
                 (Side::Absent, _) => Verdict::OnlyNew,
@@ -123,23 +108,9 @@ pub fn verdicts<G: Ord + Clone>(
         })
         .collect();
     for (i, j) in at.into_iter().zip(judged.cells) {
-        let Some(j) = j else { continue };
-        let v = match j.change {
-            Change::Slower => Verdict::Slower,
-            Change::Faster => Verdict::Faster,
-            Change::Unclear => Verdict::Unclear,
-            Change::Same => Verdict::Same,
-        };
-        out[i] = (
-            v,
-            Some(Evidence {
-                ratio: j.ratio,
-                drift: j.drift,
-                corrected: j.corrected,
-                t: j.z,
-                basis: j.basis,
-            }),
-        );
+        if let Some(j) = j {
+            out[i] = (Verdict::Judged(j.change), Some(j));
+        }
     }
     Verdicts {
         cells: out,
@@ -153,14 +124,19 @@ mod tests {
     use crate::noise::DEFAULT_ALPHA;
 
     fn m(walls: &[f64]) -> Side {
-        let mut v = walls.to_vec();
-        v.sort_by(f64::total_cmp);
-        Side::Measured {
-            median_ms: crate::median(v.clone()),
-            min_ms: v[0],
-            max_ms: v[v.len() - 1],
-            walls: walls.to_vec(),
-        }
+        Side::Measured(walls.to_vec())
+    }
+
+    fn all<'a>(cells: &'a [(u8, Side, Side)]) -> Vec<ToJudge<'a, u8>> {
+        cells
+            .iter()
+            .map(|(g, old, new)| ToJudge {
+                group: g,
+                old,
+                new,
+                calibrates: true,
+            })
+            .collect()
     }
 
     #[test]
@@ -171,12 +147,12 @@ mod tests {
             reason: "x".into(),
         };
         let cells = [
-            (0, &old, &Side::Absent),
-            (0, &Side::Absent, &old),
-            (0, &old, &failed),
-            (0, &m(&[0.0]), &old),
+            (0, old.clone(), Side::Absent),
+            (0, Side::Absent, old.clone()),
+            (0, old.clone(), failed),
+            (0, m(&[0.0]), old),
         ];
-        let v = verdicts(&cells, 5.0, DEFAULT_ALPHA);
+        let v = verdicts(&all(&cells), 5.0, DEFAULT_ALPHA);
         let got: Vec<Verdict> = v.cells.iter().map(|c| c.0).collect();
         assert_eq!(
             got,
@@ -206,17 +182,13 @@ mod tests {
                 m(&[w * 1.005, w, w * 0.99])
             })
             .collect();
-        let cells: Vec<(u8, &Side, &Side)> =
-            olds.iter().zip(&news).map(|(o, n)| (0, o, n)).collect();
-        let v = verdicts(&cells, 5.0, DEFAULT_ALPHA);
+        let cells: Vec<(u8, Side, Side)> =
+            olds.into_iter().zip(news).map(|(o, n)| (0, o, n)).collect();
+        let v = verdicts(&all(&cells), 5.0, DEFAULT_ALPHA);
         for (r, (verdict, e)) in v.cells.iter().enumerate() {
             let e = e.unwrap();
             assert!((e.drift - 1.03).abs() < 0.01, "{e:?}");
-            let want = if r == 5 {
-                Verdict::Slower
-            } else {
-                Verdict::Same
-            };
+            let want = Verdict::Judged(if r == 5 { Change::Slower } else { Change::Same });
             assert_eq!(*verdict, want, "row {r}: {e:?}");
         }
         assert_eq!(v.drifts.len(), 1);

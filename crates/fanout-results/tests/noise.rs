@@ -74,6 +74,16 @@ fn sitting(
 }
 
 fn sweeps(s: &Shape, seed: u64, slow: impl Fn(usize) -> f64) -> Vec<Pair<usize>> {
+    calibrated(s, seed, slow, |_| true)
+}
+
+/// [`sweeps`], with `calibrates(row)` naming the rows that measure drift.
+fn calibrated(
+    s: &Shape,
+    seed: u64,
+    slow: impl Fn(usize) -> f64,
+    calibrates: impl Fn(usize) -> bool,
+) -> Vec<Pair<usize>> {
     let mut rng = Normal(seed);
     let drift_old: Vec<f64> = (0..s.plans).map(|_| 1.0).collect();
     // 0 %, +4 %, +8 %, 0 %, … : the machine in the new sitting.
@@ -87,6 +97,7 @@ fn sweeps(s: &Shape, seed: u64, slow: impl Fn(usize) -> f64) -> Vec<Pair<usize>>
         .enumerate()
         .map(|(i, (old, new))| Pair {
             group: i / s.rows,
+            calibrates: calibrates(i % s.rows),
             old,
             new,
         })
@@ -183,4 +194,37 @@ fn a_change_the_noise_cannot_tell_is_unclear_not_slower() {
     let c = j.cells[0].unwrap();
     assert!(c.corrected > 1.05, "{c:?}");
     assert_eq!(c.change, Change::Unclear, "{c:?}");
+}
+
+#[test]
+fn a_change_to_most_rows_is_caught_against_rows_it_cannot_touch() {
+    // A library every Rust row uses slows 15 of 23 rows by 1.3×: the median
+    // of all cells is then the slowdown itself. Calibrated on the 8 rows
+    // the change cannot touch (the reference programs, say), every slowed
+    // cell is slower and nothing else moves.
+    let touched = |row: usize| row < 15;
+    for seed in 0..20 {
+        let slow = |row| if touched(row) { 1.3 } else { 1.0 };
+        let pairs = calibrated(&MACHINE, seed, slow, |row| !touched(row));
+        let j = judge(&pairs, 5.0, DEFAULT_ALPHA);
+        for (i, c) in j.cells.iter().enumerate() {
+            let c = c.unwrap();
+            if touched(row_of(&MACHINE, i)) {
+                assert_eq!(c.change, Change::Slower, "seed {seed}, cell {i}: {c:?}");
+            } else {
+                assert!(
+                    matches!(c.change, Change::Same | Change::Unclear),
+                    "seed {seed}, cell {i}: {c:?}"
+                );
+            }
+        }
+        // Without calibration rows, the drift is mostly the slowdown: what
+        // a comparison must then report as a plan that moved as a whole
+        // (beyond twice the threshold).
+        let all = judge(&sweeps(&MACHINE, seed, slow), 5.0, DEFAULT_ALPHA);
+        for d in &all.drifts {
+            let machine = 1.0 + MACHINE.drift * (d.group % 3) as f64;
+            assert!(d.ratio / machine > 1.15, "{d:?}");
+        }
+    }
 }

@@ -74,11 +74,13 @@
 //! its own process ([`serve()`] with [`ServeArgs`], for the `fanout-server`
 //! binary and `fanout serve`), on a multi-thread tokio runtime with hyper's
 //! HTTP/1.1 and HTTP/2 servers; HTTP/1.1 keep-alive is on and
-//! `Connection: close` is honoured. The hot path takes no lock and
-//! allocates nothing of its own beyond what hyper needs (and a JSON
+//! `Connection: close` is honoured. At `--rtt 0` (the default) the hot path
+//! takes no lock and allocates nothing of its own beyond what hyper needs (and a JSON
 //! document's one buffer): routes are parsed from the URI's `&str`s,
 //! counters are atomics, and byte bodies are streamed from a static buffer
-//! ([`fanout_core::body`]).
+//! ([`fanout_core::body`]). With a round trip emulated, every connection's
+//! bytes also pass a delay line (`conn/delay.rs`): a queue and a timer per
+//! direction, a copy of each written chunk.
 //!
 //! ## Counters
 //!
@@ -122,8 +124,8 @@
 //!
 //! [`serve()`] (the `fanout-server` binary, and `fanout serve`) takes
 //! [`ServeArgs`] — `--bind`, `--port`, `--workers`, `--max-connections`,
-//! `--header-read-timeout`, `--h2-max-streams` and the hidden
-//! `--exit-with-parent` — and prints exactly two lines to stdout, flushed,
+//! `--header-read-timeout`, `--h2-max-streams`, `--rtt`, `--allow-reset`,
+//! `--tls-name` and the hidden `--exit-with-parent` — and prints exactly two lines to stdout, flushed,
 //! before serving until SIGINT or SIGTERM (or stdin EOF):
 //!
 //! ```text

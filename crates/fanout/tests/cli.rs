@@ -183,6 +183,48 @@ fn a_target_that_emulates_another_round_trip_is_refused_before_anything_runs() {
 }
 
 #[test]
+fn a_sweep_against_a_server_by_hand_runs_the_plans_of_its_round_trip_only() {
+    let server = fanout_server::Server::start(fanout_server::Config {
+        allow_reset: true,
+        ..fanout_server::Config::default()
+    })
+    .unwrap();
+    let out = std::env::temp_dir().join(format!("fanout-rtt-mixed-{}", std::process::id()));
+    let o = fanout(&[
+        "sweep",
+        "--rows",
+        "tokio-reqwest",
+        "--workloads",
+        "demo,api-wan",
+        "--repeats",
+        "1",
+        "--no-tools",
+        "--target",
+        &server.base_url(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-progress",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let results = fanout_results::Results::load_any(&out).unwrap();
+    let _ = std::fs::remove_dir_all(&out);
+    let status = |w: &str| {
+        let c = results.cells.iter().find(|c| c.workload == w).unwrap();
+        c.status.clone()
+    };
+    assert!(
+        matches!(status("demo"), fanout_results::CellStatus::Done { .. }),
+        "{:?}",
+        status("demo")
+    );
+    assert!(
+        matches!(status("api-wan"), fanout_results::CellStatus::Unsupported { reason } if reason.contains("fanout serve --rtt 25ms")),
+        "{:?}",
+        status("api-wan")
+    );
+}
+
+#[test]
 fn a_run_at_a_round_trip_costs_its_round_trips_through_a_row() {
     // 100 ms round trips, 20 ms delay, three requests one at a time; the
     // slack is one round trip per request for the machine's own time.

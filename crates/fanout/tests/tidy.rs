@@ -372,3 +372,23 @@ fn the_circle_finder_follows_re_exports_and_spares_parents_and_tests() {
         "{found:?}"
     );
 }
+
+#[test]
+fn the_sweep_help_names_every_workload() {
+    let help = read("crates/fanout/src/cli/sweep.rs");
+    let start = help
+        .find("/// Only these workloads")
+        .expect("sweep's --workloads help");
+    let text: String = help[start..]
+        .lines()
+        .take_while(|l| l.trim_start().starts_with("///"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    for w in fanout_core::WORKLOADS.iter() {
+        assert!(
+            text.contains(&format!(" {},", w.id)) || text.contains(&format!(" {};", w.id)),
+            "`fanout sweep --workloads` help does not name {}: {text}",
+            w.id
+        );
+    }
+}

@@ -335,7 +335,7 @@ pub const WORKLOADS: [Workload; 15] = [
         twin: Some("api"),
         ..preset(
             "api-wan",
-            "`api` across a WAN: the same HTTPS JSON calls, 100 at once, over an emulated 25 ms round trip, 500 × 20 ms; connection set-up (TCP and TLS, 2 round trips) and a round trip per call now count; the floor is 275 ms",
+            "`api` across a WAN: the same HTTPS JSON calls, 100 at once, over an emulated 25 ms round trip, 500 × 20 ms; connection set-up (TCP and TLS, 2 round trips) and a round trip per call now count, and the floor counts them",
             (
                 "an HTTPS JSON API in another region, 100 at once",
                 Metric::Wall,
@@ -348,7 +348,7 @@ pub const WORKLOADS: [Workload; 15] = [
         label: Label::ByProtocol,
         ..preset(
             "h2-wan",
-            "`h2` across a WAN: HTTPS, 300 × 100 ms, unbounded, over an emulated 25 ms round trip; HTTP/1.1 opens a connection per call (3 round trips each, side by side), HTTP/2 one connection at the server's 100 streams (three rounds of a round trip and the delay, 450 ms); the floor is 175 ms",
+            "`h2` across a WAN: HTTPS, 300 × 100 ms, unbounded, over an emulated 25 ms round trip; HTTP/1.1 opens a connection per call (3 round trips each, side by side), HTTP/2 one connection at the server's 100 streams (three rounds of a round trip and the delay); the floor counts the round trips of one round and the set-up",
             ("an HTTP/2 API across a WAN", Metric::Wall),
             || wan(h2(), 300),
         )

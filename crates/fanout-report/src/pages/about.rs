@@ -91,7 +91,7 @@ pub(crate) fn environment(out: &mut String, r: &Report<'_>) {
     let _ = writeln!(
         out,
         "Versions: the runtimes, clients and TLS stacks from `Cargo.lock`, and the reference \
-         toolchains (python, node, go) found on the machine.\n\n{}",
+         toolchains (python and node as the project installs them, go as found on the machine).\n\n{}",
         v.render()
     );
 }

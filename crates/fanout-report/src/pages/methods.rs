@@ -46,18 +46,28 @@ pub(crate) fn stability(out: &mut String, results: &fanout_results::Results) {
         );
         return;
     };
+    let rule = if s.beyond_noise {
+        format!(
+            "differ, in either, by more than {} % and beyond the table's noise between sittings \
+             (the spread of its cells between the two sweeps once the drift is out, as `fanout \
+             compare` measures it; Student's t at 5 %)",
+            s.gap_pct
+        )
+    } else {
+        format!(
+            "differ by more than {} % in either (the rule of the fanout that wrote these results)",
+            s.gap_pct
+        )
+    };
     let _ = writeln!(
         out,
         "Against the previous sweep in this directory (commit `{}`, {}): **{} of {} rankings agree** — \
          a ranking being a pair of rows measured in the same table of both sweeps whose median walls \
-         differ, in either, by more than {} % and beyond the table's noise between sittings (the \
-         spread of its cells between the two sweeps once the drift is out, as `fanout compare` \
-         measures it; Student's t at 5 %); it agrees when both sweeps put the same row first.",
+         {rule}; it agrees when both sweeps put the same row first.",
         or_unknown(&s.previous_commit),
         or_unknown(&s.previous_date),
         s.agree,
         s.rankings,
-        s.gap_pct
     );
     if !s.flipped.is_empty() {
         out.push_str("\nThe rankings that flipped:\n\n");

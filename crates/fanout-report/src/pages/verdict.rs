@@ -197,8 +197,26 @@ fn source(out: &mut String, r: &Report<'_>, up: &str) {
         (n, "") => plural(n, "core"),
         (n, cpu) => format!("{} ({cpu})", plural(n, "core")),
     };
+    let wan: std::collections::BTreeSet<u128> = r
+        .results
+        .cells
+        .iter()
+        .map(|c| c.plan.rtt.as_millis())
+        .filter(|ms| *ms > 0)
+        .collect();
     let server = if e.server.is_empty() || e.server.starts_with("local") {
-        "client and server on one machine over loopback".to_string()
+        let rtt = wan
+            .iter()
+            .map(|ms| format!("{ms} ms"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if wan.is_empty() {
+            "client and server on one machine over loopback".to_string()
+        } else {
+            format!(
+                "client and server on one machine over loopback, with a round trip of {rtt} emulated by the server on the scenarios that say so"
+            )
+        }
     } else {
         format!("against a server at {}", code(&e.server))
     };

@@ -30,7 +30,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// List the rows: id, runtime, client, TLS stack, model, idiom, protocols, upstream.
+    /// List the rows: id, runtime, client, TLS stack, model, idiom, protocols,
+    /// upstream, the workloads each runs on, and what each tuned row changes.
     List,
     /// Run the target server in the foreground (prints its two addresses first).
     Serve(fanout_server::ServeArgs),

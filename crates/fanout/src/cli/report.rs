@@ -90,11 +90,19 @@ pub(crate) struct CompareArgs {
     /// The change of median wall time a verdict needs, in percent, after
     /// the drift every cell of a plan shares is taken out; the change must
     /// also be beyond the plan's noise between sittings (Student's t, Holm's
-    /// step over every cell at 5 %).
+    /// step over every cell at 5 %: on identical code, a verdict on any
+    /// cell at most about 1 comparison in 20).
     #[arg(long, default_value_t = 5.0)]
     threshold: f64,
-    /// Exit 1 when any cell got slower beyond noise and the threshold (for
-    /// CI); unclear cells are listed, not failed.
+    /// Rows the change under test cannot touch (e.g. the reference programs
+    /// in other languages when a Rust library changes), comma-separated:
+    /// only their cells measure drift and noise. Without it every row does,
+    /// which holds while fewer than half of a plan's rows changed.
+    #[arg(long, value_delimiter = ',')]
+    drift_from: Vec<String>,
+    /// Exit 1 when any cell got slower beyond noise and the threshold, or a
+    /// plan moved as a whole by more than twice the threshold without
+    /// `--drift-from` (for CI); unclear cells are listed, not failed.
     #[arg(long)]
     fail_on_slower: bool,
 }
@@ -112,15 +120,29 @@ pub(crate) fn compare(args: CompareArgs) -> anyhow::Result<i32> {
     };
     let old = side(&args.old)?;
     let new = side(&args.new)?;
-    let c = fanout_results::compare(
-        &old,
-        &new,
-        args.threshold,
-        fanout_results::noise::DEFAULT_ALPHA,
-    );
+    for row in &args.drift_from {
+        let known = |r: &Results| r.cells.iter().any(|c| &c.row == row);
+        if !known(&old) || !known(&new) {
+            bail!(
+                "--drift-from names {row:?}, which is not in both result sets: name rows measured on both sides"
+            );
+        }
+    }
+    let settings = fanout_results::CompareSettings {
+        drift_from: args.drift_from.clone(),
+        ..fanout_results::CompareSettings::new(args.threshold)
+    };
+    let c = fanout_results::compare(&old, &new, &settings);
     print!("{}", fanout_report::comparison_markdown(&c));
+    if !args.fail_on_slower {
+        return Ok(0);
+    }
     let slower = c.slower();
-    if args.fail_on_slower && !slower.is_empty() {
+    let whole = c.moved_as_a_whole();
+    if slower.is_empty() && whole.is_empty() {
+        return Ok(0);
+    }
+    if !slower.is_empty() {
         let names: Vec<String> = slower.iter().map(|s| s.name()).collect();
         eprintln!(
             "error: {} cell{} slower beyond noise and {}%: {}",
@@ -129,7 +151,17 @@ pub(crate) fn compare(args: CompareArgs) -> anyhow::Result<i32> {
             args.threshold,
             names.join("; ")
         );
-        return Ok(1);
     }
-    Ok(0)
+    if !whole.is_empty() {
+        let plans: Vec<String> = whole
+            .iter()
+            .map(|d| format!("{} {:.2}×", d.group.0, d.ratio))
+            .collect();
+        eprintln!(
+            "error: moved as a whole by more than {}%: {} — the machine or the change? name rows the change cannot touch with --drift-from to tell",
+            2.0 * args.threshold,
+            plans.join("; ")
+        );
+    }
+    Ok(1)
 }

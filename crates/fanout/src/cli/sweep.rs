@@ -13,7 +13,7 @@ use crate::harness::{self, Options};
 #[derive(Debug, Args)]
 pub(crate) struct SweepArgs {
     /// A smoke run of everything in about 3 minutes: one repeat, N of 100 or
-    /// more divided by 10 (`scaling` without N = 10 000), a 5 s cell
+    /// more divided by 10 (`scaling` without its largest N), a 5 s cell
     /// budget, no load generators' repeats and no overhead benchmark.
     #[arg(long)]
     quick: bool,
@@ -23,8 +23,8 @@ pub(crate) struct SweepArgs {
     rows: Vec<String>,
     /// Only these workloads (comma-separated: demo, latency, throughput,
     /// c10k, payload, faults, scaling, api, tls-handshake, json, h2,
-    /// api-wan, h2-wan, httpbin; default: all of them; `url` runs with
-    /// --url only).
+    /// api-wan, h2-wan, httpbin; default: all of them; and url, your own
+    /// server's, which --url runs alone).
     #[arg(long, value_delimiter = ',')]
     workloads: Vec<String>,
     /// Measured repeats per cell, after one warm-up; they run round-robin

@@ -58,6 +58,18 @@ pub struct Group {
 }
 
 impl Group {
+    /// Makes every slot unsupported, for `why`, and drops the load
+    /// generators: the plan cannot run here at all (a server started by
+    /// hand that emulates another round trip).
+    pub fn cannot_run(&mut self, why: &str) {
+        for slot in &mut self.slots {
+            slot.decision = Decision::Unsupported {
+                reason: why.to_string(),
+            };
+        }
+        self.generators.clear();
+    }
+
     /// The slots that will run.
     pub fn runnable(&self) -> impl Iterator<Item = &Slot> {
         self.slots.iter().filter(|s| s.decision == Decision::Run)

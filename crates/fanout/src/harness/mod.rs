@@ -63,6 +63,9 @@ pub struct Options {
     pub target: Option<Target>,
     /// The client host's name in the results (default: the host name).
     pub host: Option<String>,
+    /// The round trip the `target` server emulates, ms (read from it when
+    /// the sweep starts; its plans of another round trip do not run).
+    pub remote_rtt_ms: Option<u64>,
     /// Every plan at this emulated round trip instead of its own.
     pub rtt: Option<Duration>,
     /// Do not install the load generators the project installs (oha), as
@@ -98,6 +101,7 @@ impl Options {
             command: String::new(),
             target: None,
             host: None,
+            remote_rtt_ms: None,
             rtt: None,
             no_tools: false,
             url: None,
@@ -165,12 +169,14 @@ pub fn run(options: &Options) -> anyhow::Result<Results> {
             .collect();
     }
     anyhow::ensure!(options.repeats >= 1, "--repeats must be at least 1");
+    let mut options = options.clone();
     if let Some(t) = &options.target {
-        // A server on another host must be reachable, let us reset its
-        // counters between runs, and emulate the plans' round trip: check
-        // before anything runs.
+        // A server on another host must be reachable and let us reset its
+        // counters between runs; it emulates one round trip, so at least one
+        // plan must ask for it (the others' cells say why they did not run).
         let remote = server::Server::Remote(t.clone());
         remote.reset()?;
+        let rtt_ms = remote.stats()?.rtt_ms;
         let plans: Vec<Plan> = workloads
             .iter()
             .flat_map(|w| {
@@ -181,8 +187,20 @@ pub fn run(options: &Options) -> anyhow::Result<Results> {
                 }
             })
             .collect();
-        remote.check_rtt(&plans)?;
+        if let Some(why) = plans
+            .iter()
+            .map(|p| server::rtt_mismatch(rtt_ms, p.rtt))
+            .reduce(|a, b| a.and(b))
+            .flatten()
+        {
+            anyhow::bail!(
+                "{why} (server at {}; no selected plan can run against it)",
+                t.addr
+            );
+        }
+        options.remote_rtt_ms = Some(rtt_ms);
     }
+    let options = &options;
     let stop = stop::Stop::install();
     let mut environment = crate::environment::collect(&options.command);
     if let Some(host) = &options.host {

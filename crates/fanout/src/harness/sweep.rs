@@ -118,7 +118,7 @@ pub fn sweep(
     }
     let tools = tools(options, workloads);
     let installed: Vec<_> = tools.iter().map(|t| t.generator).collect();
-    let groups = jobs::groups(
+    let mut groups = jobs::groups(
         rows,
         &unavailable,
         &installed,
@@ -127,6 +127,15 @@ pub fn sweep(
         options.cell_budget,
         options.url.as_ref().map(|u| &u.plan),
     );
+    // A server started by hand emulates one round trip: the plans of
+    // another cannot run against it, and their cells say so.
+    if let Some(rtt_ms) = options.remote_rtt_ms {
+        for g in &mut groups {
+            if let Some(why) = super::server::rtt_mismatch(rtt_ms, g.plan.rtt) {
+                g.cannot_run(&why);
+            }
+        }
+    }
     let overhead_runs = overhead::runs(options, workloads);
     let total = unavailable.iter().filter(|u| u.is_none()).count() as u64
         + groups

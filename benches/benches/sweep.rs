@@ -48,7 +48,8 @@ fn main() -> ExitCode {
         }
     };
     let mut options = fanout::harness::Options::new(exe);
-    options.workloads = fanout_core::WORKLOADS
+    // Every workload but the one against the user's own server (`--url`).
+    options.workloads = fanout_core::Workload::default_set()
         .iter()
         .filter(|w| filters.is_empty() || filters.iter().any(|f| w.id.contains(f.as_str())))
         .map(|w| w.id.to_string())

@@ -257,3 +257,31 @@ pub fn run_once(exe: &std::path::Path, id: &str, plan: &Plan) -> anyhow::Result<
     let server = server::Server::Local(server::ServerProcess::for_plan(exe, plan)?);
     measure::measure(exe, &row, plan, &server)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_users_server_workload_runs_with_url_and_alone() {
+        let ids = |ws: Vec<Workload>| ws.iter().map(|w| w.id).collect::<Vec<_>>();
+        let default = ids(select_workloads(&[], false).unwrap());
+        assert_eq!(default, ids(Workload::default_set()));
+        assert!(default.contains(&"httpbin") && !default.contains(&"url"));
+        let url = ids(select_workloads(&[], true).unwrap());
+        assert_eq!(url, ["url"]);
+        // Named: the user's server needs --url, and --url runs nothing else.
+        let e = select_workloads(&["url".into()], false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--url"), "{e}");
+        let e = select_workloads(&["latency".into()], true)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("drop --workloads"), "{e}");
+        assert_eq!(
+            ids(select_workloads(&["url".into()], true).unwrap()),
+            ["url"]
+        );
+    }
+}

@@ -5,6 +5,11 @@
 //! and stops when its stdin closes, as `fanout serve --exit-with-parent`
 //! does; a foreign server to the rows ([`fanout_core::Foreign`]): nothing of
 //! its counters is read.
+//!
+//! Its concurrency does not cap a fan-out: `/delay/1` at once through
+//! `tokio-hyper` took 1.008 s for 5 requests, 1.05 s for 100 and 1.16 s for
+//! 300 (measured once here, the machine busy: provisional) — one worker's
+//! threads, each response's JSON built under the GIL.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdin, Command, Stdio};

@@ -47,6 +47,15 @@ pub fn clients(plan: &Plan) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_label_names_the_cap_it_assumes() {
+        assert!(
+            TUNED.contains(&format!("⌈bound ÷ {STREAM_CAP}⌉")),
+            "{TUNED}"
+        );
+        assert!(TUNED.contains(&format!("({STREAM_CAP} = ")), "{TUNED}");
+    }
     use std::time::Duration;
 
     fn plan(protocol: Protocol, tls: bool, n: u64, bound: Option<u64>) -> Plan {

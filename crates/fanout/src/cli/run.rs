@@ -568,7 +568,7 @@ fn program_run(row: &RowSpec, plan: &Plan, target: &Target) -> anyhow::Result<Su
     let cmd = row
         .command(&current_exe()?, plan, target)
         .map_err(anyhow::Error::msg)?;
-    let limit = plan.projection(None) * 4 + plan.timeout + Duration::from_secs(60);
+    let limit = child::limit_for(plan);
     let f = child::run(cmd, limit)?;
     eprint!("{}", f.stderr);
     match f.status.code() {

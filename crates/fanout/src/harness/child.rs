@@ -57,6 +57,13 @@ pub fn last_line(s: &str) -> &str {
         .map_or("(no output)", str::trim)
 }
 
+/// How long a child that runs one fan-out of `plan` may take before the
+/// watchdog kills it: four times the plan's worst case at full concurrency,
+/// its timeout, and a minute of slack.
+pub fn limit_for(plan: &fanout_core::Plan) -> Duration {
+    plan.projection(None) * 4 + plan.timeout + Duration::from_secs(60)
+}
+
 /// Runs `cmd` to the end (stdin closed, stdout and stderr captured), killing
 /// it after `limit`.
 pub fn run(mut cmd: Command, limit: Duration) -> anyhow::Result<Finished> {

@@ -4,7 +4,6 @@
 //! server's figures.
 
 use std::path::Path;
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use fanout_core::Plan;
@@ -24,7 +23,7 @@ pub fn measure(exe: &Path, row: &RowSpec, plan: &Plan, server: &Server) -> anyho
         .command(exe, plan, server.target())
         .map_err(anyhow::Error::msg)?;
     // A watchdog: the plan's worst case plus slack, then SIGKILL.
-    let limit = plan.projection(None) * 4 + plan.timeout + Duration::from_secs(60);
+    let limit = child::limit_for(plan);
     let f = child::run(cmd, limit).with_context(|| format!("cannot run row {}", row.id()))?;
     let server_stats = if server.has_counters() {
         let stats = server.stats()?;

@@ -153,7 +153,7 @@ fn bare_run(options: &Options, plan: &Plan, server: &Server) -> anyhow::Result<B
     if let Some(ca) = &target.ca {
         cmd.arg("--ca").arg(ca);
     }
-    let limit = plan.projection(None) * 4 + plan.timeout + Duration::from_secs(60);
+    let limit = child::limit_for(plan);
     let f = child::run(cmd, limit)?;
     if !f.status.success() {
         bail!("the bare loop failed: {}", f.last_error_line());

@@ -5,7 +5,7 @@
 //! a child process — with criterion's statistics (mean, confidence interval,
 //! change since the last run) and HTML reports. One benchmark group per plan
 //! a workload gives the criterion bench ([`Workload::criterion_plans`]:
-//! `latency`, `throughput` at its quick N = 2 000, `scaling/N=1000`, `api`),
+//! `latency` and `api`),
 //! one [`BenchmarkId`] per registered Rust row. The session (runtime,
 //! client, pool) is started once per (row, group), outside the timed part;
 //! the timed part is exactly `session.fan_out(&plan)`, and the time is the

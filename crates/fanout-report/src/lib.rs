@@ -3,7 +3,7 @@
 //! Everything a results directory holds besides `results.json`, rendered in
 //! memory from [`Results`] by [`render`]: `README.md` (the verdict, the
 //! summary picture, the pitfalls, the conditions and links), a page per
-//! workload under `workloads/`, `idioms.md`, `methods.md`, `results.csv`
+//! workload under `workloads/`, `pitfalls.md`, `idioms.md`, `methods.md`, `results.csv`
 //! and the SVG charts — and the project README's block. A comparison of two
 //! result sets ([`fanout_results::Comparison`]) renders with
 //! [`comparison_markdown`]. The crate only renders: comparing, merging and
@@ -56,7 +56,7 @@ pub const README_END: &str = "<!-- results:end -->";
 pub struct Rendered {
     /// Every file of the results directory except `results.json`, as (path
     /// inside the directory, bytes): `README.md`, `workloads/<id>.md`,
-    /// `idioms.md`, `methods.md`, `results.csv` and each chart that has
+    /// `pitfalls.md`, `idioms.md`, `methods.md`, `results.csv` and each chart that has
     /// data (a chart without data is not returned; its page says why).
     pub files: Vec<(String, Vec<u8>)>,
     /// The block of the project README between [`README_START`] and

@@ -30,6 +30,7 @@ fn every_page_and_chart_with_data_is_returned_and_embedded() {
             "idioms.md",
             "json-cpu.svg",
             "methods.md",
+            "pitfalls.md",
             "results.csv",
             "scaling.svg",
             "summary.svg",

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
-use fanout_core::row::{ANY_PROTOCOL, AUTO_ONLY, HTTP1_ONLY};
+use fanout_core::row::{ANY_PROTOCOL, AUTO_ONLY, Focus, HTTP1_ONLY};
 use fanout_core::{Description, Idiom, Model, Protocol, Target, Upstream};
 
 /// The language and toolchain of a reference program.
@@ -63,6 +63,8 @@ pub struct Program {
     pub tuned: Option<&'static str>,
     /// The program this one varies in one setting, by row id.
     pub variant_of: Option<&'static str>,
+    /// The workloads it runs on ([`Focus`]).
+    pub focus: Focus,
 }
 
 /// Go can be held to HTTP/2 over TLS (an h2-only ALPN dial); Go 1.19 has
@@ -85,6 +87,7 @@ pub static PROGRAMS: [Program; 8] = [
         max_concurrency: Some(1),
         tuned: None,
         variant_of: None,
+        focus: Focus::Everywhere,
     },
     Program {
         id: "python-threads-requests",
@@ -100,6 +103,7 @@ pub static PROGRAMS: [Program; 8] = [
         max_concurrency: Some(128),
         tuned: None,
         variant_of: None,
+        focus: Focus::Everywhere,
     },
     Program {
         id: "python-aiohttp-gather",
@@ -115,6 +119,7 @@ pub static PROGRAMS: [Program; 8] = [
         max_concurrency: None,
         tuned: None,
         variant_of: None,
+        focus: Focus::Everywhere,
     },
     Program {
         id: "python-aiohttp-gather-uvloop",
@@ -130,6 +135,7 @@ pub static PROGRAMS: [Program; 8] = [
         max_concurrency: None,
         tuned: Some("uvloop's event loop (uvloop.run) instead of asyncio's own"),
         variant_of: Some("python-aiohttp-gather"),
+        focus: Focus::Everywhere,
     },
     Program {
         id: "python-httpx-gather",
@@ -145,6 +151,10 @@ pub static PROGRAMS: [Program; 8] = [
         max_concurrency: None,
         tuned: None,
         variant_of: None,
+        // The Python client that speaks HTTP/2 is here for the HTTP/2
+        // workloads; elsewhere aiohttp answers for asyncio (and httpx's
+        // pool takes seconds per unbounded fan-out: baselines/python/README.md).
+        focus: Focus::Http2,
     },
     Program {
         id: "node-fetch-promise-all",
@@ -160,6 +170,7 @@ pub static PROGRAMS: [Program; 8] = [
         max_concurrency: None,
         tuned: None,
         variant_of: None,
+        focus: Focus::Everywhere,
     },
     Program {
         id: "go-goroutines",
@@ -175,6 +186,7 @@ pub static PROGRAMS: [Program; 8] = [
         max_concurrency: None,
         tuned: None,
         variant_of: None,
+        focus: Focus::Everywhere,
     },
     Program {
         id: "go-goroutines-tuned",
@@ -192,6 +204,7 @@ pub static PROGRAMS: [Program; 8] = [
         tuned: Some(
             "Transport.MaxIdleConnsPerHost = the plan's bound, or N when unbounded (default: 2); MaxIdleConns raised to match above 100",
         ),
+        focus: Focus::Everywhere,
     },
 ];
 
@@ -343,6 +356,7 @@ impl Program {
         if let Some(t) = self.tuned {
             d = d.tuned(t);
         }
+        d = d.with_focus(self.focus);
         if let Some(base) = self.variant_of {
             d = d.variant_of(base);
         }

@@ -537,7 +537,7 @@ fn a_workload_preset_takes_explicit_plan_options_and_says_what_changed() {
     let failed = failed(&v);
     assert!(failed > 0 && failed < 50, "{v}");
     assert!(
-        stderr(&o).contains("workload faults with requests 1000 → 200"),
+        stderr(&o).contains("workload faults with requests 500 → 200"),
         "{}",
         stderr(&o)
     );

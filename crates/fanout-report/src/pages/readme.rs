@@ -44,7 +44,11 @@ pub(crate) fn page(
         embed(&mut out, c, "");
     }
     out.push_str("## Pitfalls, measured\n\n");
-    crate::pitfalls::render::section(&mut out, findings);
+    crate::pitfalls::render::section(
+        &mut out,
+        findings,
+        Some(crate::pitfalls::render::README_PER_RULE),
+    );
     conditions(&mut out, r);
     links(&mut out, r);
     out
@@ -155,7 +159,8 @@ fn links(out: &mut String, r: &Report<'_>) {
         let _ = writeln!(out, "- [{}](workloads/{}.md) — {says}", code(id), slug(id));
     }
     out.push_str(
-        "\nAnd: [idioms](idioms.md) (rows that differ only by the loop that runs their \
+        "\nAnd: [pitfalls](pitfalls.md) (every pitfall found, not only the largest), \
+         [idioms](idioms.md) (rows that differ only by the loop that runs their \
          requests), [methods](methods.md) (how a cell is measured, the rules of the verdict and \
          the pitfalls, what this does not measure, the harness's own overhead, the load \
          generators, the rows, the cells not measured, the environment and versions), \

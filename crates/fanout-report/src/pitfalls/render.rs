@@ -13,8 +13,14 @@ use crate::pitfalls::find::{Finding, Side};
 use crate::pitfalls::rules::{Context, Judge, MATERIAL, RULES};
 use crate::tables::resumed;
 
-/// The section's text (without its heading).
-pub(crate) fn section(out: &mut String, findings: &[Finding<'_>]) {
+/// The findings a rule shows in the results README, largest first; all of
+/// them are on `pitfalls.md`.
+pub(crate) const README_PER_RULE: usize = 3;
+
+/// The section's text (without its heading): every finding, or with
+/// `limit` the largest `limit` of each rule and a line saying where the
+/// rest are.
+pub(crate) fn section(out: &mut String, findings: &[Finding<'_>], limit: Option<usize>) {
     out.push_str(
         "Setups that differ in one setting, measured side by side. Each is shown only where the \
          difference is beyond noise (the min–max ranges over the repeats do not overlap), with \
@@ -27,12 +33,17 @@ pub(crate) fn section(out: &mut String, findings: &[Finding<'_>]) {
         return;
     }
     for rule in &RULES {
-        let mine: Vec<&Finding<'_>> = findings
+        let mut mine: Vec<&Finding<'_>> = findings
             .iter()
             .filter(|f| std::ptr::eq(f.rule, rule))
             .collect();
         if mine.is_empty() {
             continue;
+        }
+        let all = mine.len();
+        if let Some(n) = limit.filter(|n| *n < all) {
+            mine.sort_by(|a, b| b.ratio().total_cmp(&a.ratio()));
+            mine.truncate(n);
         }
         let _ = writeln!(out, "### {}\n\n{}\n", rule.title, rule.why);
         let mut header = vec![
@@ -86,6 +97,13 @@ pub(crate) fn section(out: &mut String, findings: &[Finding<'_>]) {
             crate::format::ratio2(MATERIAL),
             t.render()
         );
+        if mine.len() < all {
+            let _ = writeln!(
+                out,
+                "\nThe {} largest of {all}; every one is on [the pitfalls page](pitfalls.md).",
+                mine.len()
+            );
+        }
         if !groups.is_empty() {
             out.push('\n');
         }

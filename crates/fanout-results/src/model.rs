@@ -331,7 +331,8 @@ pub enum CellStatus {
         /// The measured repeats (the warm-up is not kept).
         repeats: Vec<Repeat>,
     },
-    /// Not run, on purpose: projected over the budget.
+    /// Not run, on purpose: projected over the per-run budget, or its
+    /// warm-up run alone took longer than the budget.
     Skipped {
         /// Why, in words.
         reason: String,

@@ -27,9 +27,10 @@ use fanout_results::{Overhead, OverheadMemory};
 pub const ROW: &str = "tokio-reqwest";
 
 /// Measured pairs per workload, after one warm-up pair: the overhead is a
-/// few per cent, about the run-to-run noise here, so it takes ten pairs to
-/// see it.
-const PAIRS: u32 = 10;
+/// few per cent, about the run-to-run noise here, so it takes several pairs
+/// to see it; six keep `c10k`'s (two seconds a run) inside the budget of
+/// `cargo bench`.
+const PAIRS: u32 = 6;
 
 /// What `fanout bare` prints: one line of JSON.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]

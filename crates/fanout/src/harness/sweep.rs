@@ -11,7 +11,9 @@
 //! with a server of its own. A drift of the machine during the group so
 //! lands on every row and generator alike. A cell whose warm-up alone
 //! takes over a third of the per-run budget gets one measured repeat, and
-//! the cell says so by its count; a workload may cap its measured repeats
+//! the cell says so by its count; one whose warm-up takes over the whole
+//! budget is not measured, like a cell projected over it, and its reason
+//! gives the warm-up's time; a workload may cap its measured repeats
 //! ([`Workload::max_repeats`]). Ctrl-C stops between runs: the previous
 //! results stay as they were and the finished groups are saved beside them.
 //!
@@ -191,6 +193,7 @@ fn run_group(
         repeats: Vec<Repeat>,
         wanted: u32,
         failed: Option<String>,
+        over_budget: Option<String>,
     }
     let repeats = repeats_of(options, group);
     // Kept alive (a local httpbin) until the group's cells are done.
@@ -212,6 +215,7 @@ fn run_group(
             repeats: Vec::new(),
             wanted: repeats,
             failed: None,
+            over_budget: None,
         })
         .collect();
     // A workload server that cannot start here (no Python for httpbin):
@@ -267,9 +271,16 @@ fn run_group(
             progress.advance(1);
             match result {
                 Ok(rep) if round > 0 => r.repeats.push(rep),
-                Ok(_) => {
-                    // A warm-up over a third of the budget: one measured repeat.
-                    if r.wanted > 1 && started.elapsed() > options.cell_budget / 3 {
+                Ok(rep) => {
+                    let took = started.elapsed();
+                    if took > options.cell_budget {
+                        // Over the whole budget: not measured (as a projected
+                        // skip), with what the warm-up showed.
+                        progress.advance(u64::from(r.wanted));
+                        r.over_budget = Some(over_budget(&rep, took, options.cell_budget));
+                        r.wanted = 0;
+                    } else if r.wanted > 1 && took > options.cell_budget / 3 {
+                        // Over a third of the budget: one measured repeat.
                         progress.advance(u64::from(r.wanted - 1));
                         r.wanted = 1;
                     }
@@ -332,9 +343,14 @@ fn run_group(
                     .iter_mut()
                     .find(|r| r.row == slot.row)
                     .expect("every runnable slot is running");
-                let status = match r.failed.take() {
-                    Some(reason) => CellStatus::Failed { reason },
-                    None => CellStatus::Done {
+                let status = match (r.failed.take(), r.over_budget.take()) {
+                    (Some(reason), _) => CellStatus::Failed { reason },
+                    // Measured once, not projected: the reason holds the time.
+                    (None, Some(reason)) => CellStatus::Skipped {
+                        reason,
+                        projected_s: None,
+                    },
+                    (None, None) => CellStatus::Done {
                         repeats: std::mem::take(&mut r.repeats),
                     },
                 };
@@ -356,6 +372,7 @@ fn run_group(
                         )
                     }
                     CellStatus::Failed { reason } => format!("failed: {reason}"),
+                    CellStatus::Skipped { reason, .. } => format!("not measured: {reason}"),
                     _ => String::new(),
                 };
                 progress.cell(&format!("{} · {}", row.id(), group.label), &line);
@@ -400,6 +417,20 @@ fn run_group(
         }
     }
     Ok((cells, lines))
+}
+
+/// Why a cell whose warm-up took `took`, over the whole per-run `budget`, is
+/// not measured further: the rule of a projected skip, with what the one
+/// run showed.
+fn over_budget(warm_up: &Repeat, took: Duration, budget: Duration) -> String {
+    let s = &warm_up.summary;
+    format!(
+        "its warm-up run took {:.1} s ({} of {} requests ok), over the {} s per-run budget",
+        took.as_secs_f64(),
+        s.requests - s.failed(),
+        s.requests,
+        budget.as_secs()
+    )
 }
 
 /// The load generators the selected workloads name that this machine has

@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use fanout_results::noise::{Basis, Change, OUTLIER_MADS};
-use fanout_results::{CellChange, Comparison, Side, Verdict};
+use fanout_results::{CellChange, Comparison, MIN_REFERENCE_CELLS, Side, Verdict};
 
 use crate::format::{NONE, code, num, one_line, times, wall_range};
 use crate::md::MdTable;
@@ -116,22 +116,41 @@ fn drifts(out: &mut String, cmp: &Comparison) {
     if !whole.is_empty() {
         let _ = writeln!(
             out,
-            "\n**Moved as a whole**: {} — every cell of {} moved by more than twice the \
-             threshold together. Either the machine drifted that much between the sittings, or \
-             the change moved most rows of the plan, which taking out the drift would hide. Name \
-             rows the change cannot touch (the reference programs in other languages, say) with \
-             `--drift-from` to tell the two apart; `--fail-on-slower` does not pass such a plan.",
-            whole
-                .iter()
-                .map(|d| format!("{} {}", plan_name(&d.group), times(d.ratio)))
-                .collect::<Vec<_>>()
-                .join(", "),
+            "\n**Moved as a whole**: every cell of {} moved by more than twice the threshold \
+             together. Either the machine drifted that much between the sittings, or the change \
+             moved most rows of the plan, which taking out the drift would hide. The reference \
+             programs in other languages, which no change to a Rust row can move, tell the two \
+             apart where a plan has at least {MIN_REFERENCE_CELLS} of them; where they do not, \
+             `--fail-on-slower` does not pass the plan — name rows the change cannot touch with \
+             `--drift-from`.\n",
             if whole.len() == 1 {
-                "that plan"
+                "this plan"
             } else {
-                "those plans"
+                "these plans"
             }
         );
+        for m in &whole {
+            let said = match m.references {
+                Some((n, r)) if m.machine => format!(
+                    "its {n} reference-program cells moved {} with it: the machine",
+                    times(r)
+                ),
+                Some((n, r)) => format!(
+                    "its {n} reference-program cells moved {} only, short of it beyond noise: \
+                     **not explained by the machine**",
+                    times(r)
+                ),
+                None => format!(
+                    "fewer than {MIN_REFERENCE_CELLS} reference-program cells: **cannot tell**"
+                ),
+            };
+            let _ = writeln!(
+                out,
+                "- {} {} — {said}",
+                plan_name(&m.drift.group),
+                times(m.drift.ratio)
+            );
+        }
     }
 }
 

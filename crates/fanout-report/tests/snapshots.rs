@@ -216,7 +216,7 @@ fn a_change_to_most_rows_is_told_from_drift_only_against_untouched_rows() {
     let all = compare(&old, &new, &fanout_results::CompareSettings::new(5.0));
     assert!(all.slower().is_empty());
     assert_eq!(
-        all.moved_as_a_whole().len(),
+        all.moved_unexplained().len(),
         all.drifts.len(),
         "{:?}",
         all.drifts
@@ -238,6 +238,51 @@ fn a_change_to_most_rows_is_told_from_drift_only_against_untouched_rows() {
         };
         assert_eq!(change.verdict, Verdict::Judged(want), "{}", change.name());
     }
+}
+
+#[test]
+fn a_plan_that_moved_as_a_whole_is_the_machine_only_if_the_reference_programs_moved_too() {
+    // The plan on which the fixture measures all three rows below.
+    let old = results_on("bench-a", &["throughput"]);
+    let jitter = [1.004, 0.995, 1.01, 0.99, 1.006, 0.997, 1.002, 0.993];
+    // Three rows stand for the reference programs (other languages): no
+    // change to a Rust row can move them.
+    let references = ["sequential-ureq", "threads-ureq", "python-aiohttp-gather"];
+    let mark = |r: &mut fanout_results::Results| {
+        for info in &mut r.rows {
+            info.reference = references.contains(&info.id.as_str());
+        }
+    };
+    let moved = |references_move: f64| {
+        let (mut a, mut b) = (old.clone(), old.clone());
+        mark(&mut a);
+        mark(&mut b);
+        for (i, c) in b.cells.iter_mut().enumerate() {
+            let by = if references.contains(&c.row.as_str()) {
+                references_move
+            } else {
+                1.25
+            };
+            scale(c, &[by * jitter[i % jitter.len()]]);
+        }
+        compare(&a, &b, &fanout_results::CompareSettings::new(5.0))
+    };
+    // The machine: everything 1.25× slower, the reference programs too.
+    let machine = moved(1.25);
+    let whole = machine.moved_as_a_whole();
+    assert!(!whole.is_empty());
+    assert!(whole.iter().all(|m| m.machine), "{whole:?}");
+    assert!(machine.moved_unexplained().is_empty());
+    assert!(machine.slower().is_empty());
+    assert!(comparison_markdown(&machine).contains("with it: the machine"));
+    // The change: every Rust row 1.25×, the reference programs unmoved.
+    let change = moved(1.0);
+    assert_eq!(
+        change.moved_unexplained().len(),
+        change.moved_as_a_whole().len()
+    );
+    assert!(!change.moved_unexplained().is_empty());
+    assert!(comparison_markdown(&change).contains("**not explained by the machine**"));
 }
 
 #[test]

@@ -28,6 +28,10 @@ pub struct Comparison {
     pub alpha: f64,
     /// The calibration rows (`--drift-from`); empty: every row calibrated.
     pub drift_from: Vec<String>,
+    /// The reference programs (other languages) of either set: no change
+    /// to a Rust row can move them, so a plan that moved as a whole with
+    /// them moved with the machine.
+    pub reference_rows: Vec<String>,
     /// Each plan's drift (taken out of its cells' ratios) and noise.
     pub drifts: Vec<Drift<PlanKey>>,
     /// What differs between the two sets' environments and settings, one
@@ -37,6 +41,25 @@ pub struct Comparison {
     /// slowdown first), the same, the faster (largest speedup last), then
     /// the cells without a ratio.
     pub changes: Vec<CellChange>,
+}
+
+/// The fewest reference-program cells of a plan measured on both sides
+/// from which its move as a whole is told to be the machine's.
+pub const MIN_REFERENCE_CELLS: usize = 3;
+
+/// A plan whose cells moved together by more than twice the threshold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MovedAsAWhole<'a> {
+    /// Its drift and noise.
+    pub drift: &'a Drift<PlanKey>,
+    /// Its reference programs' cells measured on both sides and their own
+    /// move (the geometric mean of their ratios), when it has at least
+    /// [`MIN_REFERENCE_CELLS`].
+    pub references: Option<(usize, f64)>,
+    /// The reference programs — which no change to a Rust row can move —
+    /// moved with it: not short of the plan's move, in its direction, by
+    /// more than noise. The machine drifted; the gate may pass.
+    pub machine: bool,
 }
 
 /// One cell, old and new.
@@ -194,10 +217,20 @@ pub fn compare(old: &Results, new: &Results, settings: &Settings) -> Comparison 
                 _ => std::cmp::Ordering::Equal,
             })
     });
+    let mut reference_rows: Vec<String> = old
+        .rows
+        .iter()
+        .chain(&new.rows)
+        .filter(|r| r.reference)
+        .map(|r| r.id.clone())
+        .collect();
+    reference_rows.sort();
+    reference_rows.dedup();
     Comparison {
         threshold_pct,
         alpha,
         drift_from: settings.drift_from.clone(),
+        reference_rows,
         drifts: judged.drifts,
         differs: differs(old, new),
         changes,
@@ -234,10 +267,11 @@ impl Comparison {
     /// The plans whose calibration cells moved as a whole by more than
     /// twice the threshold while every row calibrated: either the machine
     /// drifted that much, or the change moved most rows of the plan, which
-    /// the drift correction would hide. Only rows named as untouched by
-    /// the change (`--drift-from`) can tell the two apart, so a gate
-    /// must not pass such a plan.
-    pub fn moved_as_a_whole(&self) -> Vec<&crate::noise::Drift<PlanKey>> {
+    /// the drift correction would hide. The plan's reference programs tell
+    /// the two apart when it has at least [`MIN_REFERENCE_CELLS`] of them
+    /// ([`MovedAsAWhole::machine`]); rows named as untouched by the change
+    /// (`--drift-from`) do it for every plan, and then none is listed.
+    pub fn moved_as_a_whole(&self) -> Vec<MovedAsAWhole<'_>> {
         if !self.drift_from.is_empty() {
             return Vec::new();
         }
@@ -245,6 +279,48 @@ impl Comparison {
         self.drifts
             .iter()
             .filter(|d| (d.ratio - 1.0).abs() > limit)
+            .map(|d| {
+                let logs: Vec<f64> = self
+                    .changes
+                    .iter()
+                    .filter(|c| {
+                        (&c.workload, &c.label, &c.host) == (&d.group.0, &d.group.1, &d.group.2)
+                            && self.reference_rows.contains(&c.row)
+                    })
+                    .filter_map(|c| c.evidence.map(|e| e.ratio.ln()))
+                    .filter(|l| l.is_finite())
+                    .collect();
+                let references = (logs.len() >= MIN_REFERENCE_CELLS).then(|| {
+                    (
+                        logs.len(),
+                        (logs.iter().sum::<f64>() / logs.len() as f64).exp(),
+                    )
+                });
+                // The machine, unless the reference programs moved less than
+                // the plan, in its direction, beyond noise (a mean of n cells
+                // of the plan's noise, two-sided 5 %).
+                let machine = references.is_some_and(|(n, r)| {
+                    let (plan, refs) = (d.ratio.ln(), r.ln());
+                    let short = (plan - refs) * plan.signum();
+                    let bound = crate::noise::t_quantile(0.975, d.df.max(1.0)) * d.noise
+                        / (n as f64).sqrt();
+                    short <= bound
+                });
+                MovedAsAWhole {
+                    drift: d,
+                    references,
+                    machine,
+                }
+            })
+            .collect()
+    }
+
+    /// The plans moved as a whole that the reference programs do not
+    /// explain: a gate must not pass them.
+    pub fn moved_unexplained(&self) -> Vec<MovedAsAWhole<'_>> {
+        self.moved_as_a_whole()
+            .into_iter()
+            .filter(|m| !m.machine)
             .collect()
     }
 }

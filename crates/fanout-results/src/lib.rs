@@ -39,7 +39,10 @@ mod stability;
 pub mod summary;
 mod verdict;
 
-pub use compare::{CellChange, Comparison, PlanKey, Settings as CompareSettings, compare};
+pub use compare::{
+    CellChange, Comparison, MIN_REFERENCE_CELLS, MovedAsAWhole, PlanKey,
+    Settings as CompareSettings, compare,
+};
 pub use derive::{Derived, median};
 pub use injected::injected_errors;
 pub use merge::{Merged, merge, merge_noted};

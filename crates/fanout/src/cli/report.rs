@@ -138,7 +138,7 @@ pub(crate) fn compare(args: CompareArgs) -> anyhow::Result<i32> {
         return Ok(0);
     }
     let slower = c.slower();
-    let whole = c.moved_as_a_whole();
+    let whole = c.moved_unexplained();
     if slower.is_empty() && whole.is_empty() {
         return Ok(0);
     }
@@ -155,10 +155,10 @@ pub(crate) fn compare(args: CompareArgs) -> anyhow::Result<i32> {
     if !whole.is_empty() {
         let plans: Vec<String> = whole
             .iter()
-            .map(|d| format!("{} {:.2}×", d.group.0, d.ratio))
+            .map(|m| format!("{} {:.2}×", m.drift.group.0, m.drift.ratio))
             .collect();
         eprintln!(
-            "error: moved as a whole by more than {}%: {} — the machine or the change? name rows the change cannot touch with --drift-from to tell",
+            "error: moved as a whole by more than {}%, and too few reference programs moved with it to call it the machine: {} — name rows the change cannot touch with --drift-from",
             2.0 * args.threshold,
             plans.join("; ")
         );

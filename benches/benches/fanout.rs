@@ -6,7 +6,8 @@
 //! change since the last run) and HTML reports. One benchmark group per plan
 //! a workload gives the criterion bench ([`Workload::criterion_plans`]:
 //! `latency` and `api`),
-//! one [`BenchmarkId`] per registered Rust row. The session (runtime,
+//! one [`BenchmarkId`] per idiomatic Rust row (the idiom and tuned variants
+//! are the sweep's). The session (runtime,
 //! client, pool) is started once per (row, group), outside the timed part;
 //! the timed part is exactly `session.fan_out(&plan)`, and the time is the
 //! [`Outcome::wall`] it reports. Each sample is about one fan-out
@@ -56,7 +57,22 @@ fn main() {
             std::process::exit(2);
         });
     let target = server.target().clone();
-    let rows = registry::rust_rows();
+    // The idiomatic rows: an idiom or tuned variant of another row is the
+    // sweep's alone (`idioms.md`, the pitfalls), to keep `cargo bench`
+    // within its 20 minutes.
+    let rows: Vec<_> = registry::rust_rows()
+        .into_iter()
+        .filter(|r| {
+            let variant = r.describe().variant_of;
+            if let Some(base) = variant {
+                eprintln!(
+                    "note: {} not benchmarked: a variant of {base}, measured by the sweep",
+                    r.id()
+                );
+            }
+            variant.is_none()
+        })
+        .collect();
     let mut c = Criterion::default().configure_from_args();
 
     for w in &WORKLOADS {

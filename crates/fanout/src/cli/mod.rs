@@ -46,8 +46,9 @@ enum Command {
     /// an older file's rows get `variant_of` from this fanout's registry),
     /// or merge several (e.g. from two hosts) into one report.
     Report(report::ReportArgs),
-    /// Compare two result sets cell by cell: faster, slower, or the same
-    /// within noise (min–max ranges and a threshold).
+    /// Compare two result sets cell by cell: slower, faster, unclear or the
+    /// same, after the drift every cell of a plan shares is taken out, by a
+    /// threshold and the noise measured between the two sittings.
     Compare(report::CompareArgs),
     /// The harness-overhead benchmark's bare loop (run by the sweep).
     #[command(hide = true)]

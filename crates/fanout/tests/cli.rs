@@ -5,16 +5,8 @@
 
 use std::process::{Command, Output};
 
-fn fanout(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fanout"))
-        .args(args)
-        .output()
-        .expect("run the fanout binary")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::{fanout, stderr};
 
 /// Failed requests in a `fanout run --json` summary, all kinds.
 fn failed(v: &serde_json::Value) -> u64 {
@@ -157,11 +149,7 @@ fn a_target_that_emulates_another_round_trip_is_refused_before_anything_runs() {
     assert!(err.contains("fanout serve --rtt 25ms"), "{err}");
     assert_eq!(server.stats().requests, 1, "only /stats was asked: {err}");
     // The sweep too, before its first cell (the server lets it reset).
-    let server = fanout_server::Server::start(fanout_server::Config {
-        allow_reset: true,
-        ..fanout_server::Config::default()
-    })
-    .unwrap();
+    let server = resettable_server();
     let out = std::env::temp_dir().join(format!("fanout-rtt-refused-{}", std::process::id()));
     let o = fanout(&[
         "sweep",
@@ -184,11 +172,7 @@ fn a_target_that_emulates_another_round_trip_is_refused_before_anything_runs() {
 
 #[test]
 fn a_sweep_against_a_server_by_hand_runs_the_plans_of_its_round_trip_only() {
-    let server = fanout_server::Server::start(fanout_server::Config {
-        allow_reset: true,
-        ..fanout_server::Config::default()
-    })
-    .unwrap();
+    let server = resettable_server();
     let out = std::env::temp_dir().join(format!("fanout-rtt-mixed-{}", std::process::id()));
     let o = fanout(&[
         "sweep",
@@ -666,4 +650,13 @@ fn a_run_on_its_own_server_says_what_the_server_saw_under_each_plan() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(server_lines(&o).is_empty());
     serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("one JSON object");
+}
+
+/// A server by hand that lets a sweep zero its counters (`--allow-reset`).
+fn resettable_server() -> fanout_server::Server {
+    fanout_server::Server::start(fanout_server::Config {
+        allow_reset: true,
+        ..fanout_server::Config::default()
+    })
+    .unwrap()
 }

@@ -12,12 +12,8 @@ use std::process::{Child, Command, Output, Stdio};
 
 use fanout_results::{CellStatus, Results};
 
-fn fanout(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fanout"))
-        .args(args)
-        .output()
-        .expect("run the fanout binary")
-}
+mod common;
+use common::fanout;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

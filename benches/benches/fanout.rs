@@ -11,8 +11,8 @@
 //! client, pool) is started once per (row, group), outside the timed part;
 //! the timed part is exactly `session.fan_out(&plan)`, and the time is the
 //! [`Outcome::wall`] it reports. Each sample is about one fan-out
-//! (criterion's `Flat` sampling, ten samples, after one untimed fan-out that
-//! opens the pool's connections and criterion's one warm-up fan-out).
+//! (criterion's `Flat` sampling, ten samples, one warm-up fan-out that also
+//! opens the pool's connections).
 //!
 //! **What it is not**: it is not the sweep (`benches/sweep.rs`, `fanout
 //! sweep`). Here every row shares this process, so there is no CPU time,
@@ -36,8 +36,8 @@ use fanout::registry;
 use fanout_core::{ErrorKind, Outcome, Plan, Row, Session, Target, WORKLOADS};
 
 /// A row whose one fan-out would take longer than this (N × delay at its
-/// concurrency cap: the sequential row, the thread pool), or whose first
-/// fan-out did, is skipped, so every group stays in seconds.
+/// concurrency cap: the sequential row; `async-std-surf` on `latency`) is
+/// skipped, so every group stays in seconds.
 const ROW_LIMIT: Duration = Duration::from_millis(1_500);
 
 fn main() {
@@ -135,23 +135,6 @@ fn bench_row(
         }
     };
     let mut failures = Failures::default();
-    // One fan-out outside the timed part: it opens the pool's connections,
-    // and a row slower than the projection (a runtime that serialises what
-    // the plan allows at once) is skipped as the projection would have.
-    match session.fan_out(plan) {
-        Ok(outcome) if outcome.wall > ROW_LIMIT => {
-            eprintln!(
-                "note: {name}/{id} skipped: its first fan-out took {:?} (limit {ROW_LIMIT:?})",
-                outcome.wall
-            );
-            return;
-        }
-        Ok(outcome) => failures.record(&outcome),
-        Err(e) => {
-            eprintln!("note: {name}/{id} skipped: the session could not run the plan: {e}");
-            return;
-        }
-    }
     group.bench_function(BenchmarkId::from_parameter(id), |b| {
         b.iter_custom(|iters| {
             (0..iters)

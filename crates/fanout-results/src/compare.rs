@@ -302,7 +302,8 @@ impl Comparison {
                 let machine = references.is_some_and(|(n, r)| {
                     let (plan, refs) = (d.ratio.ln(), r.ln());
                     let short = (plan - refs) * plan.signum();
-                    let bound = crate::noise::t_quantile(0.975, d.df.max(1.0)) * d.noise
+                    // `noise` is a fraction (e^σ − 1); back to ln units.
+                    let bound = crate::noise::t_quantile(0.975, d.df.max(1.0)) * d.noise.ln_1p()
                         / (n as f64).sqrt();
                     short <= bound
                 });

@@ -209,6 +209,40 @@ fn a_sweep_against_a_server_by_hand_runs_the_plans_of_its_round_trip_only() {
 }
 
 #[test]
+fn a_cell_whose_warm_up_alone_is_over_the_budget_is_not_measured_and_says_why() {
+    // `demo` is 5 × 500 ms at once: projected at 500 ms, within a 501 ms
+    // budget, but its run takes the delay and the client's start besides.
+    let out = std::env::temp_dir().join(format!("fanout-over-budget-{}", std::process::id()));
+    let o = fanout(&[
+        "sweep",
+        "--rows",
+        "tokio-reqwest",
+        "--workloads",
+        "demo",
+        "--cell-budget",
+        "501ms",
+        "--no-tools",
+        "--out",
+        out.to_str().unwrap(),
+        "--no-progress",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let results = fanout_results::Results::load_any(&out).unwrap();
+    let _ = std::fs::remove_dir_all(&out);
+    let cell = results.cells.iter().find(|c| c.workload == "demo").unwrap();
+    match &cell.status {
+        fanout_results::CellStatus::Skipped {
+            reason,
+            projected_s: None,
+        } => assert!(
+            reason.contains("its warm-up run took") && reason.contains("(5 of 5 requests ok)"),
+            "{reason}"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn a_run_at_a_round_trip_costs_its_round_trips_through_a_row() {
     // 100 ms round trips, 20 ms delay, three requests one at a time; the
     // slack is one round trip per request for the machine's own time.

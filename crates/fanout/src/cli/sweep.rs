@@ -33,7 +33,9 @@ pub(crate) struct SweepArgs {
     repeats: Option<u32>,
     /// Skip a cell whose projected time per run (the rounds of the delay,
     /// and of the round trip, at the row's concurrency) is over this (default 15s; 5s with --quick); a cell
-    /// whose warm-up takes over a third of it gets one measured repeat.
+    /// whose warm-up takes over a third of it gets one measured repeat, and
+    /// one whose warm-up takes over all of it is not measured further (its
+    /// reason says what the warm-up took).
     #[arg(long, value_parser = duration)]
     cell_budget: Option<Duration>,
     /// Where to write the results (replaced only when the sweep finishes).

@@ -192,8 +192,9 @@ fn run_group(
         server: Result<Server, String>,
         repeats: Vec<Repeat>,
         wanted: u32,
-        failed: Option<String>,
-        over_budget: Option<String>,
+        /// How it ended before its repeats were done: failed, or its
+        /// warm-up alone over the budget (skipped).
+        ended: Option<CellStatus>,
     }
     let repeats = repeats_of(options, group);
     // Kept alive (a local httpbin) until the group's cells are done.
@@ -214,8 +215,7 @@ fn run_group(
             },
             repeats: Vec::new(),
             wanted: repeats,
-            failed: None,
-            over_budget: None,
+            ended: None,
         })
         .collect();
     // A workload server that cannot start here (no Python for httpbin):
@@ -252,7 +252,7 @@ fn run_group(
     let first = u32::from(options.quick);
     for round in first..=repeats {
         for r in running.iter_mut() {
-            if r.failed.is_some() || round > r.wanted {
+            if r.ended.is_some() || round > r.wanted {
                 continue;
             }
             stop.check()?;
@@ -277,8 +277,11 @@ fn run_group(
                         // Over the whole budget: not measured (as a projected
                         // skip), with what the warm-up showed.
                         progress.advance(u64::from(r.wanted));
-                        r.over_budget = Some(over_budget(&rep, took, options.cell_budget));
-                        r.wanted = 0;
+                        r.ended = Some(CellStatus::Skipped {
+                            reason: over_budget(&rep, took, options.cell_budget),
+                            // Measured once, not projected: the reason holds the time.
+                            projected_s: None,
+                        });
                     } else if r.wanted > 1 && took > options.cell_budget / 3 {
                         // Over a third of the budget: one measured repeat.
                         progress.advance(u64::from(r.wanted - 1));
@@ -287,7 +290,9 @@ fn run_group(
                 }
                 Err(e) => {
                     progress.advance(u64::from(r.wanted - round));
-                    r.failed = Some(format!("{e:#}"));
+                    r.ended = Some(CellStatus::Failed {
+                        reason: format!("{e:#}"),
+                    });
                 }
             }
         }
@@ -343,17 +348,9 @@ fn run_group(
                     .iter_mut()
                     .find(|r| r.row == slot.row)
                     .expect("every runnable slot is running");
-                let status = match (r.failed.take(), r.over_budget.take()) {
-                    (Some(reason), _) => CellStatus::Failed { reason },
-                    // Measured once, not projected: the reason holds the time.
-                    (None, Some(reason)) => CellStatus::Skipped {
-                        reason,
-                        projected_s: None,
-                    },
-                    (None, None) => CellStatus::Done {
-                        repeats: std::mem::take(&mut r.repeats),
-                    },
-                };
+                let status = r.ended.take().unwrap_or_else(|| CellStatus::Done {
+                    repeats: std::mem::take(&mut r.repeats),
+                });
                 let line = match &status {
                     CellStatus::Done { repeats } => {
                         let walls: Vec<f64> = repeats.iter().map(|r| r.summary.wall_ms).collect();
